@@ -1,0 +1,19 @@
+# phoneboot_options: compile flags every phoneboot target links to.
+add_library(phoneboot_options INTERFACE)
+target_compile_options(phoneboot_options INTERFACE -Wall -Wextra -Wshadow -Wnon-virtual-dtor -Wpedantic)
+if(PHONEBOOT_WERROR)
+  target_compile_options(phoneboot_options INTERFACE -Werror)
+endif()
+if(PHONEBOOT_SANITIZE)
+  target_compile_options(phoneboot_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
+                                                     -fno-sanitize-recover=undefined)
+  target_link_options(phoneboot_options INTERFACE -fsanitize=address,undefined)
+endif()
+if(PHONEBOOT_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "PHONEBOOT_FUZZ needs clang: cmake -DCMAKE_CXX_COMPILER=clang++ -DPHONEBOOT_FUZZ=ON")
+  endif()
+  # Instrument everything for coverage; only the fuzz targets link libFuzzer's main.
+  target_compile_options(phoneboot_options INTERFACE -fsanitize=fuzzer-no-link,address,undefined)
+  target_link_options(phoneboot_options INTERFACE -fsanitize=address,undefined)
+endif()

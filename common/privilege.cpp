@@ -1,0 +1,54 @@
+#include "common/privilege.hpp"
+
+#include <grp.h>
+#include <pwd.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace pb {
+namespace {
+
+std::string errno_text(const char* what) { return std::string(what) + " (" + std::strerror(errno) + ")"; }
+
+std::string set_capabilities(const std::vector<int>& keep) {
+  cap_t caps = cap_init();  // all clear
+  if (caps == nullptr) return errno_text("cap_init");
+  std::vector<cap_value_t> values(keep.begin(), keep.end());
+  std::string error;
+  if (!values.empty() && (cap_set_flag(caps, CAP_PERMITTED, static_cast<int>(values.size()), values.data(), CAP_SET) != 0 ||
+                          cap_set_flag(caps, CAP_EFFECTIVE, static_cast<int>(values.size()), values.data(), CAP_SET) != 0))
+    error = errno_text("cap_set_flag");
+  if (error.empty() && cap_set_proc(caps) != 0) error = errno_text("cap_set_proc");
+  cap_free(caps);
+  return error;
+}
+
+}  // namespace
+
+std::string drop_privileges(const std::string& user, const std::vector<int>& keep_capabilities) {
+  if (user == "root") return {};
+  errno = 0;
+  const passwd* pw = ::getpwnam(user.c_str());
+  if (pw == nullptr) return "user '" + user + "' does not exist";
+  if (::geteuid() != 0) {
+    if (::geteuid() == pw->pw_uid) return {};
+    return "running as uid " + std::to_string(::geteuid()) + ", cannot become '" + user + "'";
+  }
+  const uid_t uid = pw->pw_uid;
+  const gid_t gid = pw->pw_gid;
+  // Keep the permitted set across setuid so the named capabilities survive, then trim it.
+  if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return errno_text("prctl(PR_SET_KEEPCAPS)");
+  if (::setgroups(0, nullptr) != 0) return errno_text("setgroups");
+  if (::setgid(gid) != 0) return errno_text("setgid");
+  if (::setuid(uid) != 0) return errno_text("setuid");
+  if (::setuid(0) == 0) return "could regain root after setuid";  // fail closed
+  if (auto e = set_capabilities(keep_capabilities); !e.empty()) return e;
+  ::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+  return {};
+}
+
+}  // namespace pb

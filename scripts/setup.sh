@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that phoneboot's build, tests and bench/ need.
+# Idempotent: packages already present are skipped, so a second run costs one dpkg query.
+set -euo pipefail
+
+build=(build-essential cmake ninja-build pkg-config clang clang-format clang-tidy
+       libclang-rt-14-dev llvm
+       libuv1-dev libc-ares-dev libldns-dev libssl-dev libtomlplusplus-dev
+       libgtest-dev googletest libfmt-dev libcli11-dev libre2-dev libcap-dev)
+tests=(iproute2 iputils-ping procps psmisc util-linux
+       isc-dhcp-client udhcpc python3-scapy
+       dnsutils knot-dnsutils ldnsutils nsd
+       chrony ntpsec-ntpdig ntpsec-ntpdate sntp
+       curl openssl tftp-hpa atftp)
+bench=(kea-dhcp4-server kea-admin nginx-light tftpd-hpa dnsperf wrk apache2-utils)
+
+wanted=("${build[@]}" "${tests[@]}")
+[ "${PHONEBOOT_SETUP_BENCH:-0}" = 1 ] && wanted+=("${bench[@]}")
+
+missing=()
+for p in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "setup: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+sudo_cmd=""
+[ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+$sudo_cmd apt-get update -qq
+# Services from these packages (nsd, chrony, kea, nginx, tftpd-hpa) must not start on the host:
+# the tests and benchmarks start their own instances on loopback or in namespaces.
+printf '#!/bin/sh\nexit 101\n' | $sudo_cmd tee /usr/sbin/policy-rc.d >/dev/null
+$sudo_cmd chmod +x /usr/sbin/policy-rc.d
+$sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+$sudo_cmd rm -f /usr/sbin/policy-rc.d

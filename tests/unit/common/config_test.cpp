@@ -1,0 +1,134 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/config/model.hpp"
+
+namespace pb::config {
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kSource = PHONEBOOT_SOURCE_DIR;
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+TEST(Config, ExampleSiteLoadsCleanly) {
+  auto result = load((kSource / "etc/phoneboot").string());
+  ASSERT_TRUE(result.model) << result.diagnostics.str();
+  const Model& m = *result.model;
+  EXPECT_EQ(m.site.domain, "lab.voip");
+  EXPECT_EQ(m.site.address.str(), "10.250.0.2/24");
+  EXPECT_EQ(m.site.timezone, "America/New_York");
+  ASSERT_EQ(m.site.call_server.size(), 2u);
+  EXPECT_EQ(m.site.call_server[0].name, "vm40ic1");
+  EXPECT_EQ(m.site.call_server[1].address.str(), "10.250.1.152");
+  EXPECT_EQ(m.site.effective_provision_url(), "http://provision.lab.voip:8088");
+  EXPECT_EQ(m.site.sip_port, 8060);
+}
+
+TEST(Config, EveryExampleUnderEtcLoads) {
+  int loaded = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(kSource / "etc")) {
+    if (entry.path().filename() != "site.toml") continue;
+    auto result = load(entry.path().parent_path().string());
+    EXPECT_TRUE(result.model) << entry.path() << "\n" << result.diagnostics.str();
+    ++loaded;
+  }
+  EXPECT_GE(loaded, 1);
+}
+
+TEST(Config, PrintConfigLoadsBackToTheSameModel) {
+  for (const auto& entry : fs::recursive_directory_iterator(kSource / "etc")) {
+    if (entry.path().filename() != "site.toml") continue;
+    auto first = load(entry.path().parent_path().string());
+    ASSERT_TRUE(first.model) << first.diagnostics.str();
+    const std::string printed = print(*first.model);
+    auto second = load_text(printed, entry.path().parent_path().string());
+    ASSERT_TRUE(second.model) << printed << "\n" << second.diagnostics.str();
+    EXPECT_TRUE(*first.model == *second.model) << printed;
+    EXPECT_EQ(print(*second.model), printed) << "printing is a fixed point";
+  }
+}
+
+TEST(Config, DefaultsAreFilledIn) {
+  auto result = load_text(R"([site]
+domain = "x.voip"
+address = "192.0.2.10/24"
+interface = "eth0"
+)");
+  ASSERT_TRUE(result.model) << result.diagnostics.str();
+  EXPECT_EQ(result.model->site.timezone, "UTC");
+  EXPECT_EQ(result.model->site.user, "phoneboot");
+  EXPECT_TRUE(result.model->sntpd.common.enabled);
+  EXPECT_EQ(result.model->site.effective_provision_url(), "http://provision.x.voip:8088");
+}
+
+TEST(Config, ServiceFileOverridesSiteSection) {
+  const fs::path dir = fs::temp_directory_path() / "pb-config-override";
+  fs::create_directories(dir);
+  std::ofstream(dir / "site.toml") << "[site]\ndomain = \"x.voip\"\naddress = \"192.0.2.10/24\"\ninterface = \"eth0\"\n"
+                                      "[sntpd]\nport = 1123\nmetrics_port = 0\n";
+  std::ofstream(dir / "sntpd.toml") << "port = 2123\n";
+  auto result = load(dir.string());
+  ASSERT_TRUE(result.model) << result.diagnostics.str();
+  EXPECT_EQ(result.model->sntpd.port, 2123) << "sntpd.toml wins over [sntpd]";
+  EXPECT_EQ(result.model->sntpd.common.metrics_port, 0) << "keys it does not set stay from site.toml";
+  fs::remove_all(dir);
+}
+
+TEST(Config, KeyReferenceListsEveryKey) {
+  const std::string ref = reference();
+  EXPECT_NE(ref.find("site.domain (required)"), std::string::npos) << ref;
+  EXPECT_NE(ref.find("[[site.call_server]]"), std::string::npos);
+  EXPECT_NE(ref.find("site.timezone = 'UTC'"), std::string::npos) << ref;
+}
+
+// Each folder under tests/data/config-bad holds a configuration set and `expected`: the exact diagnostics.
+class BadConfig : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(BadConfig, PrintsExactDiagnostic) {
+  const fs::path dir = kSource / "tests/data/config-bad" / GetParam();
+  auto result = load(dir.string());
+  EXPECT_FALSE(result.model);
+  EXPECT_EQ(result.diagnostics.str(), slurp(dir / "expected"));
+}
+
+std::vector<std::string> bad_sets() {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(kSource / "tests/data/config-bad")) names.push_back(e.path().filename());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(Sets, BadConfig, ::testing::ValuesIn(bad_sets()),
+                         [](const auto& test_info) {
+                           std::string n = test_info.param;
+                           for (char& c : n)
+                             if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return n;
+                         });
+
+TEST(BadConfigCorpus, HasAtLeast25Sets) { EXPECT_GE(bad_sets().size(), 25u); }
+
+}  // namespace
+}  // namespace pb::config
+
+namespace pb::config {
+namespace {
+
+TEST(Config, MissingSiteFileIsOneClearError) {
+  auto result = load("/nonexistent-phoneboot-dir");
+  EXPECT_FALSE(result.model);
+  ASSERT_EQ(result.diagnostics.all().size(), 1u);
+  EXPECT_EQ(result.diagnostics.all()[0].str(), "/nonexistent-phoneboot-dir/site.toml:0:0: cannot read the site file");
+}
+
+}  // namespace
+}  // namespace pb::config

@@ -1,0 +1,67 @@
+// phoneboot: the operator's command. check, print-config, keys, run.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "common/config/model.hpp"
+#include "common/log.hpp"
+#include "tools/phoneboot/supervisor.hpp"
+
+namespace {
+
+constexpr int kExitInvalid = 1;
+constexpr int kExitConfig = 78;
+
+// Prints every diagnostic; returns the model or null.
+std::shared_ptr<const pb::config::Model> load_and_report(const std::string& dir) {
+  auto result = pb::config::load(dir);
+  for (const auto& d : result.diagnostics.all()) std::fprintf(stderr, "%s\n", d.str().c_str());
+  return result.model;
+}
+
+bool enabled(const pb::config::Model& m, const std::string& name) {
+  if (name == "dhcpd") return m.dhcpd.common.enabled;
+  if (name == "dnsd") return m.dnsd.common.enabled;
+  if (name == "sntpd") return m.sntpd.common.enabled;
+  return m.provisiond.common.enabled;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"phoneboot: the voice-VLAN appliance (DHCP, DNS, SNTP, provisioning) for one site"};
+  app.require_subcommand(1);
+  std::string dir = "/etc/phoneboot";
+  auto* check = app.add_subcommand("check", "validate a configuration folder and say what each service will serve");
+  auto* print = app.add_subcommand("print-config", "print the effective configuration (defaults filled in) as TOML");
+  auto* keys = app.add_subcommand("keys", "list every configuration key with its default and meaning");
+  auto* run = app.add_subcommand("run", "start and supervise the enabled services");
+  for (auto* sub : {check, print, run}) sub->add_option("-c,--config", dir, "configuration folder");
+  CLI11_PARSE(app, argc, argv);
+
+  if (*keys) {
+    std::fputs(pb::config::reference().c_str(), stdout);
+    return 0;
+  }
+  auto model = load_and_report(dir);
+  if (!model) return *run ? kExitConfig : kExitInvalid;
+  if (*check) {
+    for (const auto& line : pb::config::summaries(*model)) std::printf("%s\n", line.c_str());
+    return 0;
+  }
+  if (*print) {
+    std::fputs(pb::config::print(*model).c_str(), stdout);
+    return 0;
+  }
+  std::vector<pb::tools::SupervisedService> services;
+  for (const char* name : pb::config::kServiceNames) {
+    if (!enabled(*model, name)) continue;
+    auto binary = pb::tools::find_service_binary(name);
+    if (binary.empty()) {
+      pb::log::warning("phoneboot", "service '{}' is enabled but phoneboot-{} is not installed; skipping", name, name);
+      continue;
+    }
+    services.push_back({name, binary});
+  }
+  return pb::tools::supervise(dir, services);
+}
