@@ -61,7 +61,8 @@ class Runner {
   void watch_signal(uv::Handle<uv_signal_t>& handle, int signum) {
     handle = uv::Handle<uv_signal_t>(loop_.get(), uv_signal_init);
     handle->data = this;
-    uv_signal_start(handle.get(), [](uv_signal_t* h, int sig) { static_cast<Runner*>(h->data)->on_signal(sig); }, signum);
+    uv_signal_start(
+        handle.get(), [](uv_signal_t* h, int sig) { static_cast<Runner*>(h->data)->on_signal(sig); }, signum);
   }
 
   void on_signal(int signum) {
@@ -77,17 +78,22 @@ class Runner {
     // A handle left open by mistake must not keep a stopping daemon alive.
     stop_timer_ = uv::Handle<uv_timer_t>(loop_.get(), uv_timer_init);
     stop_timer_->data = this;
-    uv_timer_start(stop_timer_.get(), [](uv_timer_t* t) {
-        log::warning(static_cast<Runner*>(t->data)->spec_.name, "handles still open {} ms after stop; exiting", kStopGraceMs);
-        uv_stop(t->loop);
-      }, kStopGraceMs, 0);
+    uv_timer_start(
+        stop_timer_.get(),
+        [](uv_timer_t* t) {
+          log::warning(static_cast<Runner*>(t->data)->spec_.name, "handles still open {} ms after stop; exiting",
+                       kStopGraceMs);
+          uv_stop(t->loop);
+        },
+        kStopGraceMs, 0);
     uv_unref(stop_timer_.base());
   }
 
   void reload() {
     auto result = config::load(options_.config_dir);
     if (!result.model) {
-      log::error(spec_.name, "reload refused, keeping the running configuration ({} errors)", result.diagnostics.all().size());
+      log::error(spec_.name, "reload refused, keeping the running configuration ({} errors)",
+                 result.diagnostics.all().size());
       for (const auto& d : result.diagnostics.all()) log::error(spec_.name, "{}", d.str());
       return;
     }
@@ -130,7 +136,8 @@ int run_daemon(int argc, char** argv, const DaemonSpec& spec) {
   auto result = config::load(options.config_dir);
   for (const auto& d : result.diagnostics.all()) std::fprintf(stderr, "%s\n", d.str().c_str());
   if (!result.model) {
-    log::error(spec.name, "invalid configuration '{}' ({} problems)", options.config_dir, result.diagnostics.all().size());
+    log::error(spec.name, "invalid configuration '{}' ({} problems)", options.config_dir,
+               result.diagnostics.all().size());
     return kExitConfig;
   }
   if (options.check_only) {

@@ -27,11 +27,16 @@ void set_level(Level l) noexcept { current.store(l, std::memory_order_relaxed); 
 Level level() noexcept { return current.load(std::memory_order_relaxed); }
 
 bool parse_level(std::string_view name, Level& out) noexcept {
-  if (name == "debug") out = Level::debug;
-  else if (name == "info") out = Level::info;
-  else if (name == "warning") out = Level::warning;
-  else if (name == "error") out = Level::error;
-  else return false;
+  if (name == "debug")
+    out = Level::debug;
+  else if (name == "info")
+    out = Level::info;
+  else if (name == "warning")
+    out = Level::warning;
+  else if (name == "error")
+    out = Level::error;
+  else
+    return false;
   return true;
 }
 

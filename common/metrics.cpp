@@ -92,7 +92,8 @@ std::string Registry::render() const {
   for (const auto& e : entries_) sorted.push_back(&e);
   std::stable_sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->name < b->name; });
   for (const Entry* e : sorted) {
-    if (described.insert(e->name).second) out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", e->name, e->help, e->name, e->type);
+    if (described.insert(e->name).second)
+      out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", e->name, e->help, e->name, e->type);
     if (e->counter) out += fmt::format("{}{} {}\n", e->name, label_text(e->labels), e->counter->value());
     if (e->gauge) out += fmt::format("{}{} {}\n", e->name, label_text(e->labels), e->gauge->value());
     if (e->histogram) {

@@ -47,7 +47,8 @@ void on_read(uv_stream_t* stream, ssize_t n, const uv_buf_t* buf) {
       get_metrics ? "200 OK" : "404 Not Found", body.size(), body);
   uv_buf_t out = uv_buf_init(c->response.data(), static_cast<unsigned>(c->response.size()));
   c->write.data = c;
-  if (uv_write(&c->write, stream, &out, 1, [](uv_write_t* w, int) { Connection::close(static_cast<Connection*>(w->data)); }) < 0)
+  if (uv_write(&c->write, stream, &out, 1,
+               [](uv_write_t* w, int) { Connection::close(static_cast<Connection*>(w->data)); }) < 0)
     Connection::close(c);
 }
 
@@ -59,7 +60,8 @@ Server::Server(uv_loop_t* loop, const Registry& registry, std::uint16_t port) : 
   listener_->data = this;
   sockaddr_in addr{};
   uv_ip4_addr("127.0.0.1", port, &addr);
-  uv::check(uv_tcp_bind(listener_.get(), reinterpret_cast<const sockaddr*>(&addr), 0), "metrics: cannot bind 127.0.0.1");
+  uv::check(uv_tcp_bind(listener_.get(), reinterpret_cast<const sockaddr*>(&addr), 0),
+            "metrics: cannot bind 127.0.0.1");
   uv::check(uv_listen(reinterpret_cast<uv_stream_t*>(listener_.get()), 16, on_connection), "metrics: cannot listen");
   port_ = port;
 }

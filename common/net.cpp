@@ -37,8 +37,8 @@ std::optional<Ipv4Prefix> Ipv4Prefix::parse(std::string_view text) noexcept {
   auto len_text = text.substr(slash + 1);
   int length = -1;
   auto [next, ec] = std::from_chars(len_text.data(), len_text.data() + len_text.size(), length);
-  if (!address || ec != std::errc{} || next != len_text.data() + len_text.size() || len_text.empty() ||
-      length < 0 || length > 32)
+  if (!address || ec != std::errc{} || next != len_text.data() + len_text.size() || len_text.empty() || length < 0 ||
+      length > 32)
     return std::nullopt;
   return Ipv4Prefix{*address, length};
 }

@@ -19,8 +19,9 @@ std::string set_capabilities(const std::vector<int>& keep) {
   if (caps == nullptr) return errno_text("cap_init");
   std::vector<cap_value_t> values(keep.begin(), keep.end());
   std::string error;
-  if (!values.empty() && (cap_set_flag(caps, CAP_PERMITTED, static_cast<int>(values.size()), values.data(), CAP_SET) != 0 ||
-                          cap_set_flag(caps, CAP_EFFECTIVE, static_cast<int>(values.size()), values.data(), CAP_SET) != 0))
+  if (!values.empty() &&
+      (cap_set_flag(caps, CAP_PERMITTED, static_cast<int>(values.size()), values.data(), CAP_SET) != 0 ||
+       cap_set_flag(caps, CAP_EFFECTIVE, static_cast<int>(values.size()), values.data(), CAP_SET) != 0))
     error = errno_text("cap_set_flag");
   if (error.empty() && cap_set_proc(caps) != 0) error = errno_text("cap_set_proc");
   cap_free(caps);

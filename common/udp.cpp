@@ -15,9 +15,7 @@ namespace {
 // Room for IP_PKTINFO and SO_TIMESTAMPNS together.
 constexpr std::size_t kControlSize = CMSG_SPACE(sizeof(in_pktinfo)) + CMSG_SPACE(sizeof(timespec)) + 64;
 
-[[noreturn]] void fail(const std::string& what) {
-  throw std::runtime_error(what + " (" + std::strerror(errno) + ")");
-}
+[[noreturn]] void fail(const std::string& what) { throw std::runtime_error(what + " (" + std::strerror(errno) + ")"); }
 
 void set_flag(int fd, int level, int name, const char* what) {
   int one = 1;
@@ -79,7 +77,12 @@ std::uint16_t Socket::local_port() const {
 }
 
 ReceiveBatch::ReceiveBatch(std::size_t count, std::size_t size)
-    : buffers_(count * size), controls_(count * kControlSize), peers_(count), iovecs_(count), headers_(count), size_(size) {}
+    : buffers_(count * size),
+      controls_(count * kControlSize),
+      peers_(count),
+      iovecs_(count),
+      headers_(count),
+      size_(size) {}
 
 std::size_t ReceiveBatch::receive(int fd) noexcept {
   for (std::size_t i = 0; i < headers_.size(); ++i) {

@@ -18,13 +18,13 @@ namespace pb::udp {
 
 struct Options {
   std::string address = "0.0.0.0";  // IPv4 address to bind
-  std::uint16_t port = 0;            // 0: the kernel picks (tests)
-  bool reuse_port = false;           // SO_REUSEPORT: one socket per worker thread
-  bool broadcast = false;            // SO_BROADCAST: DHCP replies to 255.255.255.255
-  bool packet_info = false;          // IP_PKTINFO: destination address and interface of each datagram
-  bool timestamps = false;           // SO_TIMESTAMPNS: kernel receive time of each datagram
-  std::string device;                // SO_BINDTODEVICE; empty: any
-  int receive_buffer = 0;            // SO_RCVBUF bytes; 0 keeps the kernel default
+  std::uint16_t port = 0;           // 0: the kernel picks (tests)
+  bool reuse_port = false;          // SO_REUSEPORT: one socket per worker thread
+  bool broadcast = false;           // SO_BROADCAST: DHCP replies to 255.255.255.255
+  bool packet_info = false;         // IP_PKTINFO: destination address and interface of each datagram
+  bool timestamps = false;          // SO_TIMESTAMPNS: kernel receive time of each datagram
+  std::string device;               // SO_BINDTODEVICE; empty: any
+  int receive_buffer = 0;           // SO_RCVBUF bytes; 0 keeps the kernel default
   int send_buffer = 0;
 };
 
@@ -46,9 +46,9 @@ class Socket {
 struct Datagram {
   std::span<std::uint8_t> data;
   sockaddr_in peer{};
-  in_addr local{};        // destination address it was sent to (with packet_info)
-  int ifindex = 0;        // interface it arrived on (with packet_info)
-  timespec received{};    // kernel receive time, CLOCK_REALTIME (with timestamps)
+  in_addr local{};      // destination address it was sent to (with packet_info)
+  int ifindex = 0;      // interface it arrived on (with packet_info)
+  timespec received{};  // kernel receive time, CLOCK_REALTIME (with timestamps)
   bool has_timestamp = false;
 };
 

@@ -35,8 +35,7 @@ class WireReader {
   std::uint32_t u32() noexcept {
     if (!take(4)) return 0;
     const auto* p = &bytes_[pos_ - 4];
-    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
-           std::uint32_t{p[3]};
+    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]};
   }
   std::uint64_t u64() noexcept {
     const std::uint64_t high = u32();
@@ -115,9 +114,7 @@ class WireWriter {
     if (b.empty()) return;
     if (auto* p = take(b.size())) std::memcpy(p, b.data(), b.size());
   }
-  void text(std::string_view s) noexcept {
-    bytes({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()});
-  }
+  void text(std::string_view s) noexcept { bytes({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}); }
   void zeros(std::size_t n) noexcept {
     if (auto* p = take(n)) std::memset(p, 0, n);
   }

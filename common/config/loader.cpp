@@ -1,6 +1,8 @@
 // TOML -> typed model. Every problem becomes a diagnostic with file:line:col; nothing here throws past load().
 #include <toml++/toml.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <set>
 
@@ -55,7 +57,8 @@ class Loader {
   void finish() {
     for (const auto& [k, v] : table_) {
       if (seen_.count(std::string(k.str())) != 0) continue;
-      diags_.error(position_of(k.source()), join(std::string(k.str())), path_.empty() ? "unknown section" : "unknown key");
+      diags_.error(position_of(k.source()), join(std::string(k.str())),
+                   path_.empty() ? "unknown section" : "unknown key");
     }
   }
 
@@ -80,14 +83,18 @@ class Loader {
       const std::int64_t hi =
           std::min<std::uint64_t>(static_cast<std::uint64_t>(key.max), std::numeric_limits<T>::max());
       if (v < lo || v > hi) {
-        diags_.error(pos, path, std::to_string(v) + " is out of range " + std::to_string(lo) + ".." + std::to_string(hi));
+        diags_.error(pos, path,
+                     std::to_string(v) + " is out of range " + std::to_string(lo) + ".." + std::to_string(hi));
         return false;
       }
       out = static_cast<T>(v);
     } else if constexpr (std::is_same_v<T, double>) {
-      if (node.is_integer()) out = static_cast<double>(node.as_integer()->get());
-      else if (node.is_floating_point()) out = node.as_floating_point()->get();
-      else return wrong_type("a number");
+      if (node.is_integer())
+        out = static_cast<double>(node.as_integer()->get());
+      else if (node.is_floating_point())
+        out = node.as_floating_point()->get();
+      else
+        return wrong_type("a number");
     } else if constexpr (std::is_same_v<T, std::string>) {
       if (!node.is_string()) return wrong_type("a string");
       out = node.as_string()->get();
@@ -103,7 +110,8 @@ class Loader {
       if (!node.is_string()) return wrong_type("an IPv4 prefix in a string");
       auto p = Ipv4Prefix::parse(node.as_string()->get());
       if (!p) {
-        diags_.error(pos, path, "'" + node.as_string()->get() + "' is not an IPv4 address with a prefix length (a.b.c.d/n)");
+        diags_.error(pos, path,
+                     "'" + node.as_string()->get() + "' is not an IPv4 address with a prefix length (a.b.c.d/n)");
         return false;
       }
       out = *p;
@@ -142,10 +150,14 @@ class Loader {
   }
 
   bool read_value(const toml::node& node, const std::string& path, Value& out) {
-    if (auto s = node.as_string()) out.data = s->get();
-    else if (auto n = node.as_integer()) out.data = n->get();
-    else if (auto f = node.as_floating_point()) out.data = f->get();
-    else if (auto b = node.as_boolean()) out.data = b->get();
+    if (auto s = node.as_string())
+      out.data = s->get();
+    else if (auto n = node.as_integer())
+      out.data = n->get();
+    else if (auto f = node.as_floating_point())
+      out.data = f->get();
+    else if (auto b = node.as_boolean())
+      out.data = b->get();
     else if (auto a = node.as_array()) {
       Value::Array items;
       for (std::size_t i = 0; i < a->size(); ++i) {
@@ -155,7 +167,8 @@ class Loader {
       }
       out.data = std::move(items);
     } else {
-      diags_.error(position_of(node.source()), path, "expected a string, number, boolean or array, got " + type_name(node));
+      diags_.error(position_of(node.source()), path,
+                   "expected a string, number, boolean or array, got " + type_name(node));
       return false;
     }
     return true;
@@ -227,7 +240,8 @@ LoadResult load(const std::string& directory) {
   const fs::path dir(directory);
   auto site_text = read_file(dir / "site.toml");
   if (!site_text) {
-    diags.error({(dir / "site.toml").string(), 0, 0}, "", "cannot read the site file");
+    diags.error({(dir / "site.toml").string(), 0, 0}, "",
+                std::string("cannot read the site file (") + std::strerror(errno) + ")");
     return {nullptr, std::move(diags)};
   }
   toml::table root;

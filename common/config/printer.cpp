@@ -15,8 +15,10 @@ void insert_value(toml::table& out, const std::string& name, const Value& v) {
   std::visit(
       [&](const auto& x) {
         using X = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<X, Value::Array>) out.insert(name, to_array(x));
-        else if constexpr (!std::is_same_v<X, std::monostate>) out.insert(name, x);
+        if constexpr (std::is_same_v<X, Value::Array>)
+          out.insert(name, to_array(x));
+        else if constexpr (!std::is_same_v<X, std::monostate>)
+          out.insert(name, x);
       },
       v.data);
 }
@@ -104,8 +106,8 @@ class Referencer {
       std::string d = dflt.str();
       if (auto eq = d.find("= "); eq != std::string::npos) d = d.substr(eq + 2);
       while (!d.empty() && d.back() == '\n') d.pop_back();
-      out_ << "  " << path << (key.required ? " (required)" : " = " + (d.empty() ? std::string("(unset)") : d)) << "  # "
-           << key.doc << "\n";
+      out_ << "  " << path << (key.required ? " (required)" : " = " + (d.empty() ? std::string("(unset)") : d))
+           << "  # " << key.doc << "\n";
     }
   }
 

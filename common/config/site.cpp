@@ -32,7 +32,8 @@ std::string check_domain_name(const std::string& name) {
     auto dot = name.find('.', start);
     std::string label = name.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     if (label.empty()) return "'" + name + "' has an empty label";
-    if (auto e = check_host_label(label); !e.empty()) return "'" + name + "' is not a domain name (label '" + label + "')";
+    if (auto e = check_host_label(label); !e.empty())
+      return "'" + name + "' is not a domain name (label '" + label + "')";
     if (dot == std::string::npos) break;
     start = dot + 1;
   }
@@ -72,7 +73,8 @@ std::string SiteSection::effective_provision_url() const {
 void check_site(const Model& model, Reporter& report) {
   const auto& site = model.site;
   if (site.address.length < 8 || site.address.length > 30)
-    report.error("site.address", "prefix length /" + std::to_string(site.address.length) + " leaves no room for phones (use /8 to /30)");
+    report.error("site.address", "prefix length /" + std::to_string(site.address.length) +
+                                     " leaves no room for phones (use /8 to /30)");
   else if (site.address.address == site.address.network() || site.address.address == site.address.broadcast())
     report.error("site.address", site.address.str() + " is the network or broadcast address, not a host");
   std::set<std::string> names;

@@ -39,7 +39,7 @@ struct SiteSection {
   std::optional<std::int64_t> vlan;
   std::string user = "phoneboot";
   std::string state_dir = "/var/lib/phoneboot";
-  std::string inventory;  // CSV phone list (seeds/001 layouts), relative to the configuration folder
+  std::string inventory;      // CSV phone list (seeds/001 layouts), relative to the configuration folder
   std::string provision_url;  // empty: http://provision.<domain>:8088
   std::uint16_t sip_port = 8060;
   std::uint16_t sips_port = 8061;
@@ -60,7 +60,8 @@ void describe(V& v, SiteSection& s) {
           check_interface_name);
   v.field("timezone", s.timezone, Key{.doc = "IANA time zone of the site; gives DHCP option 2 (and 100/101)"},
           check_timezone);
-  v.field("vlan", s.vlan, Key{.doc = "voice VLAN id, for documentation and option 43/125 profiles", .min = 1, .max = 4094});
+  v.field("vlan", s.vlan,
+          Key{.doc = "voice VLAN id, for documentation and option 43/125 profiles", .min = 1, .max = 4094});
   v.field("user", s.user, Key{.doc = "unprivileged user the services run as after binding (\"root\" keeps root)"});
   v.field("state_dir", s.state_dir, Key{.doc = "directory for leases and generated keys"});
   v.field("inventory", s.inventory, Key{.doc = "phone inventory CSV, relative to the configuration folder"});

@@ -23,7 +23,9 @@ struct Probe {
 };
 
 template <class T>
-concept Described = requires(Probe& p, T& t) { describe(p, t); };
+concept Described = requires(Probe& p, T& t) {
+  describe(p, t);
+};
 
 template <class T>
 struct is_table_array : std::false_type {};

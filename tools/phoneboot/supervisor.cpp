@@ -32,7 +32,8 @@ struct Child {
 
 class Supervisor {
  public:
-  Supervisor(std::string config_dir, const std::vector<SupervisedService>& services) : config_dir_(std::move(config_dir)) {
+  Supervisor(std::string config_dir, const std::vector<SupervisedService>& services)
+      : config_dir_(std::move(config_dir)) {
     for (const auto& s : services) {
       auto child = std::make_unique<Child>();
       child->owner = this;
@@ -47,7 +48,8 @@ class Supervisor {
     for (int sig : {SIGTERM, SIGINT, SIGHUP}) {
       auto& h = signals_.emplace_back(loop_.get(), uv_signal_init);
       h->data = this;
-      uv_signal_start(h.get(), [](uv_signal_t* s, int signum) { static_cast<Supervisor*>(s->data)->on_signal(signum); }, sig);
+      uv_signal_start(
+          h.get(), [](uv_signal_t* s, int signum) { static_cast<Supervisor*>(s->data)->on_signal(signum); }, sig);
     }
     for (auto& c : children_) spawn(*c);
     uv_run(loop_.get(), UV_RUN_DEFAULT);
@@ -100,18 +102,23 @@ class Supervisor {
     }
     const std::uint64_t ran_ms = uv_now(loop_.get()) - c.started_ms;
     if (ran_ms >= kStableRunMs) c.backoff_ms = kFirstBackoffMs;
-    std::string why = signal != 0 ? "killed by signal " + std::to_string(signal) : "exited with status " + std::to_string(status);
+    std::string why =
+        signal != 0 ? "killed by signal " + std::to_string(signal) : "exited with status " + std::to_string(status);
     if (status == 78) why += " (invalid configuration)";
-    log::warning(kComponent, "service '{}' {} after {} ms; restarting in {} ms", c.service.name, why, ran_ms, c.backoff_ms);
+    log::warning(kComponent, "service '{}' {} after {} ms; restarting in {} ms", c.service.name, why, ran_ms,
+                 c.backoff_ms);
     c.process.reset();
     schedule_restart(c);
   }
 
   void schedule_restart(Child& c) {
-    uv_timer_start(c.restart_timer.get(), [](uv_timer_t* t) {
-        auto* child = static_cast<Child*>(t->data);
-        child->owner->spawn(*child);
-      }, c.backoff_ms, 0);
+    uv_timer_start(
+        c.restart_timer.get(),
+        [](uv_timer_t* t) {
+          auto* child = static_cast<Child*>(t->data);
+          child->owner->spawn(*child);
+        },
+        c.backoff_ms, 0);
     c.backoff_ms = std::min(c.backoff_ms * 2, kMaxBackoffMs);
   }
 
@@ -132,14 +139,17 @@ class Supervisor {
     if (std::none_of(children_.begin(), children_.end(), [](auto& ch) { return ch->running; })) return finish();
     kill_timer_ = uv::Handle<uv_timer_t>(loop_.get(), uv_timer_init);
     kill_timer_->data = this;
-    uv_timer_start(kill_timer_.get(), [](uv_timer_t* t) {
-        auto* self = static_cast<Supervisor*>(t->data);
-        for (auto& c : self->children_)
-          if (c->running) {
-            log::warning(kComponent, "{} did not stop in {} ms; killing it", c->service.name, kKillAfterMs);
-            uv_process_kill(c->process.get(), SIGKILL);
-          }
-      }, kKillAfterMs, 0);
+    uv_timer_start(
+        kill_timer_.get(),
+        [](uv_timer_t* t) {
+          auto* self = static_cast<Supervisor*>(t->data);
+          for (auto& c : self->children_)
+            if (c->running) {
+              log::warning(kComponent, "{} did not stop in {} ms; killing it", c->service.name, kKillAfterMs);
+              uv_process_kill(c->process.get(), SIGKILL);
+            }
+        },
+        kKillAfterMs, 0);
   }
 
   void finish() {

@@ -107,13 +107,12 @@ std::vector<std::string> bad_sets() {
   return names;
 }
 
-INSTANTIATE_TEST_SUITE_P(Sets, BadConfig, ::testing::ValuesIn(bad_sets()),
-                         [](const auto& test_info) {
-                           std::string n = test_info.param;
-                           for (char& c : n)
-                             if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Sets, BadConfig, ::testing::ValuesIn(bad_sets()), [](const auto& test_info) {
+  std::string n = test_info.param;
+  for (char& c : n)
+    if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+  return n;
+});
 
 TEST(BadConfigCorpus, HasAtLeast25Sets) { EXPECT_GE(bad_sets().size(), 25u); }
 
@@ -127,7 +126,8 @@ TEST(Config, MissingSiteFileIsOneClearError) {
   auto result = load("/nonexistent-phoneboot-dir");
   EXPECT_FALSE(result.model);
   ASSERT_EQ(result.diagnostics.all().size(), 1u);
-  EXPECT_EQ(result.diagnostics.all()[0].str(), "/nonexistent-phoneboot-dir/site.toml:0:0: cannot read the site file");
+  EXPECT_EQ(result.diagnostics.all()[0].str(),
+            "/nonexistent-phoneboot-dir/site.toml:0:0: cannot read the site file (No such file or directory)");
 }
 
 }  // namespace

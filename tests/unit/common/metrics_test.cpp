@@ -15,7 +15,8 @@ TEST(Registry, RendersPrometheusText) {
   h.observe(0.005);
   h.observe(5);
   const std::string text = r.render();
-  EXPECT_NE(text.find("# TYPE pb_drops_total counter\npb_drops_total{reason=\"short\"} 4\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("# TYPE pb_drops_total counter\npb_drops_total{reason=\"short\"} 4\n"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("pb_stratum 3\n"), std::string::npos);
   EXPECT_NE(text.find("pb_latency_seconds_bucket{le=\"0.001\"} 1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("pb_latency_seconds_bucket{le=\"0.01\"} 2\n"), std::string::npos);

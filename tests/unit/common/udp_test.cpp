@@ -57,9 +57,7 @@ TEST(Udp, OversizedDatagramIsCutToTheBuffer) {
   EXPECT_EQ(in.at(0).data.size(), 16u);
 }
 
-TEST(Udp, BindFailureThrowsWithReason) {
-  EXPECT_THROW(Socket({.address = "not-an-address"}), std::runtime_error);
-}
+TEST(Udp, BindFailureThrowsWithReason) { EXPECT_THROW(Socket({.address = "not-an-address"}), std::runtime_error); }
 
 }  // namespace
 }  // namespace pb::udp

@@ -10,11 +10,11 @@ namespace {
 
 TEST(WireReader, ReadsNetworkOrderFields) {
   const std::vector<std::uint8_t> bytes = {
-      0x2a,                    // u8  = 42
-      0x12, 0x34,              // u16 = 0x1234
-      0xde, 0xad, 0xbe, 0xef,  // u32 = 0xdeadbeef
+      0x2a,                                            // u8  = 42
+      0x12, 0x34,                                      // u16 = 0x1234
+      0xde, 0xad, 0xbe, 0xef,                          // u32 = 0xdeadbeef
       0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,  // u64
-      'h',  'i',               // two raw bytes
+      'h',  'i',                                       // two raw bytes
   };
   WireReader r(bytes);
   EXPECT_EQ(r.u8(), 0x2a);
@@ -74,10 +74,10 @@ TEST(WireReader, SeekStaysInsideSpan) {
 TEST(WireWriter, WritesGoldenBytes) {
   std::array<std::uint8_t, 16> out{};
   WireWriter w(out);
-  w.u8(0x01);        // 01
-  w.u16(0x0203);     // 02 03
-  w.u32(0x04050607); // 04 05 06 07
-  w.text("ab");      // 61 62
+  w.u8(0x01);         // 01
+  w.u16(0x0203);      // 02 03
+  w.u32(0x04050607);  // 04 05 06 07
+  w.text("ab");       // 61 62
   const std::vector<std::uint8_t> golden = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x61, 0x62};
   ASSERT_TRUE(w.ok());
   EXPECT_EQ(std::vector<std::uint8_t>(w.written().begin(), w.written().end()), golden);
