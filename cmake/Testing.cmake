@@ -1,6 +1,9 @@
 # Helpers every test folder uses, so unit, integration and fuzz tests are registered one way.
 include(GoogleTest)
 
+# `unit-and-fuzz`: every unit test and fuzz replay binary, what CI's sanitizer pass builds (not the daemons).
+add_custom_target(unit-and-fuzz)
+
 # phoneboot_unit_test(NAME src... LIBS lib...): a GoogleTest binary, each test registered with ctest, label "unit".
 function(phoneboot_unit_test name)
   cmake_parse_arguments(ARG "" "" "LIBS" ${ARGN})
@@ -8,6 +11,7 @@ function(phoneboot_unit_test name)
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} phoneboot_common GTest::gtest_main GTest::gmock)
   target_compile_definitions(${name} PRIVATE PHONEBOOT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
+  add_dependencies(unit-and-fuzz ${name})
 endfunction()
 
 # phoneboot_integration_test(NAME SCRIPT [TIMEOUT s]): runs a script (bash or python3) against the built binaries.
@@ -31,6 +35,7 @@ function(phoneboot_fuzz_target name source)
   add_executable(${name}_replay ${source} ${PROJECT_SOURCE_DIR}/tests/fuzz/replay_main.cpp)
   target_link_libraries(${name}_replay PRIVATE ${ARG_LIBS} phoneboot_common)
   add_test(NAME fuzz_replay_${name} COMMAND ${name}_replay ${ARG_CORPUS})
+  add_dependencies(unit-and-fuzz ${name}_replay)
   set_tests_properties(fuzz_replay_${name} PROPERTIES LABELS fuzz TIMEOUT 120)
   if(PHONEBOOT_FUZZ)
     add_executable(${name}_fuzzer ${source})
