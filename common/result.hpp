@@ -8,6 +8,8 @@ namespace pb {
 
 template <class E>
 struct Err {
+  // A constructor, not an aggregate: clang 14 (the fuzz build) has no parenthesized aggregate init.
+  explicit Err(E e) : error(std::move(e)) {}
   E error;
 };
 template <class E>

@@ -36,7 +36,8 @@ Socket::Socket(const Options& o) {
   fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd_ < 0) fail("socket");
   try {
-    set_flag(fd_, SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR");
+    // No SO_REUSEADDR: for UDP it would let a second daemon bind the same port silently and steal half the
+    // traffic. A stray instance must fail loudly at bind instead.
     if (o.reuse_port) set_flag(fd_, SOL_SOCKET, SO_REUSEPORT, "SO_REUSEPORT");
     if (o.broadcast) set_flag(fd_, SOL_SOCKET, SO_BROADCAST, "SO_BROADCAST");
     if (o.packet_info) set_flag(fd_, IPPROTO_IP, IP_PKTINFO, "IP_PKTINFO");

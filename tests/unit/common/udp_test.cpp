@@ -57,6 +57,12 @@ TEST(Udp, OversizedDatagramIsCutToTheBuffer) {
   EXPECT_EQ(in.at(0).data.size(), 16u);
 }
 
+TEST(Udp, SecondSocketOnTheSamePortFailsLoudly) {
+  Socket first({.address = "127.0.0.1"});
+  EXPECT_THROW(Socket({.address = "127.0.0.1", .port = first.local_port()}), std::runtime_error)
+      << "a stray second daemon must not share the port";
+}
+
 TEST(Udp, BindFailureThrowsWithReason) { EXPECT_THROW(Socket({.address = "not-an-address"}), std::runtime_error); }
 
 }  // namespace
