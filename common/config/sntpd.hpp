@@ -29,6 +29,7 @@ struct SntpdSection {
   bool local = true;                // serve the host clock when no upstream is (or was recently) good
   std::int64_t local_stratum = 10;  // chrony's default; clients drop 15 and above (ntpsec sys_ceiling)
   std::int64_t holdover = 14400;    // seconds to keep the last upstream stratum after every upstream is lost
+  bool kernel_sync = true;          // when no upstream is good, follow the kernel's sync state (another daemon's)
   bool discipline = false;          // slew the system clock (needs CAP_SYS_TIME) instead of correcting replies
   double step_threshold = 1.0;      // seconds; a larger offset at start is stepped, never later
   std::int64_t rate_limit = 16;     // requests per second per client address, sustained; 0 turns it off
@@ -52,6 +53,9 @@ void describe(V& v, SntpdSection& s) {
           Key{.doc = "seconds to keep serving the last upstream stratum after every upstream is lost",
               .min = 0,
               .max = 100000});
+  v.field("kernel_sync", s.kernel_sync,
+          Key{.doc = "when no upstream is good and the kernel clock is synchronised by another daemon, serve it "
+                     "with the kernel's maximum error as dispersion"});
   v.field("discipline", s.discipline, Key{.doc = "slew the system clock to the upstream (needs CAP_SYS_TIME)"});
   v.field("step_threshold", s.step_threshold,
           Key{.doc = "seconds; a larger offset found at start is stepped, smaller ones are slewed"},
