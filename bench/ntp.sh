@@ -86,6 +86,8 @@ measure() {
   local cpu_us
   cpu_us=$(awk -v t=$((after - before)) -v hz="$ticks_per_s" -v n="$valid" 'BEGIN { if (n > 0) printf "%.2f", t / hz * 1e6 / n; else print "n/a" }')
   printf '%-8s %-22s %s cpu_us_per_reply=%s\n' "$name" "$*" "$line" "$cpu_us"
+  # Where datagrams were dropped: the kernel's per-socket drop counters (skmem d) in the namespace.
+  in_ns ss -uanm | awk '/^UNCONN/ {port=$4} /skmem/ {match($0, /d[0-9]+\)/); print "         socket " port " drops " substr($0, RSTART + 1, RLENGTH - 2)}' 
 }
 
 echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) CPUs; servers on CPU 0, generator on CPU 1; ${seconds} s per run"
@@ -102,9 +104,9 @@ wait_ready $sntpd_port
 chrony_real=$(pgrep -P "$chrony_pid" || echo "$chrony_pid")
 sntpd_real=$(pgrep -P "$sntpd_pid" || echo "$sntpd_pid")
 
-measure chronyd "$chrony_real" $chrony_port --window 256
+measure chronyd "$chrony_real" $chrony_port --window "${PBNTP_BENCH_WINDOW:-256}"
 chrony_rps=$rps
-measure sntpd "$sntpd_real" $sntpd_port --window 256
+measure sntpd "$sntpd_real" $sntpd_port --window "${PBNTP_BENCH_WINDOW:-256}"
 sntpd_rps=$rps
 target=$(awk -v c="$chrony_rps" 'BEGIN { printf "%.0f", c * 1.5 }')
 measure sntpd "$sntpd_real" $sntpd_port --rate "$target"

@@ -47,12 +47,18 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     const char* v = argv[i + 1];
-    if (k == "--server") server = v;
-    else if (k == "--port") port = std::atoi(v);
-    else if (k == "--seconds") seconds = std::atof(v);
-    else if (k == "--rate") rate = std::atof(v);
-    else if (k == "--window") window = std::atol(v);
-    else if (k == "--max") max = std::atol(v);
+    if (k == "--server")
+      server = v;
+    else if (k == "--port")
+      port = std::atoi(v);
+    else if (k == "--seconds")
+      seconds = std::atof(v);
+    else if (k == "--rate")
+      rate = std::atof(v);
+    else if (k == "--window")
+      window = std::atol(v);
+    else if (k == "--max")
+      max = std::atol(v);
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 64;
@@ -161,7 +167,8 @@ int main(int argc, char** argv) {
   }
   const long lost = sent - valid - invalid;
   std::printf("sent=%ld valid=%ld invalid=%ld lost=%ld seconds=%.3f replies_per_s=%.0f loss_pct=%.4f\n", sent, valid,
-              invalid, lost, elapsed, static_cast<double>(valid) / elapsed, sent ? 100.0 * static_cast<double>(lost) / static_cast<double>(sent) : 0.0);
+              invalid, lost, elapsed, static_cast<double>(valid) / elapsed,
+              sent ? 100.0 * static_cast<double>(lost) / static_cast<double>(sent) : 0.0);
   close(fd);
   return 0;
 }
