@@ -104,6 +104,7 @@ void Upstreams::poll(Peer& peer) noexcept {
   peer.reach_gauge->set(peer.reach);
   if (was_reachable && peer.reach == 0) {
     log::warning("sntpd", "upstream '{}' unreachable (8 polls unanswered)", peer.name());
+    if (!peer.spec.is_address) peer.address.reset();  // the name may have moved: resolve it again
     changed_();
   }
   const double interval = std::ldexp(1.0, poll_);
