@@ -80,6 +80,12 @@ int main(int argc, char** argv) {
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
   setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
 
+  // Connected: the kernel skips the route lookup on every send, so the generator (which pays for delivering
+  // each request on loopback) is less often the bottleneck; only the server's replies get through.
+  if (connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    std::perror("connect");
+    return 1;
+  }
   const std::uint64_t tag = std::uint64_t{std::random_device{}()} << 32;
   std::uint8_t out[kBatch][48]{};
   iovec out_iov[kBatch];
@@ -88,8 +94,6 @@ int main(int argc, char** argv) {
     out[i][0] = 0x23;  // LI 0, VN 4, mode 3
     out[i][2] = 6;
     out_iov[i] = {out[i], 48};
-    out_msg[i].msg_hdr.msg_name = &to;
-    out_msg[i].msg_hdr.msg_namelen = sizeof to;
     out_msg[i].msg_hdr.msg_iov = &out_iov[i];
     out_msg[i].msg_hdr.msg_iovlen = 1;
   }
