@@ -188,7 +188,8 @@ std::optional<Upstreams::Selected> Upstreams::select(double now) const {
     if (p->reach == 0 || !p->address) continue;
     const auto best = p->filter.best();
     if (!best) continue;
-    const double d = root_distance(*best, now);
+    // RFC 5905 section 11.2.3: survivors rank by stratum first (in units of MAXDIST), then root distance.
+    const double d = best->stratum * kMaxDistance + root_distance(*best, now);
     if (!out || d < best_distance) {
       out = Selected{.best = *best, .latest = p->latest, .address = p->address->value, .name = p->name()};
       best_distance = d;

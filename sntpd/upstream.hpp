@@ -45,7 +45,7 @@ class Upstreams {
             metrics::Registry& registry, std::function<void()> changed);
   ~Upstreams();
 
-  // The reachable upstream with the smallest root distance, with its filtered best sample.
+  // The reachable upstream of lowest stratum, then smallest root distance, with its filtered best sample.
   std::optional<Selected> select(double now) const;
   bool any_reachable() const noexcept;
   // After the system clock was stepped, every sample taken before is wrong.
