@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "common/log.hpp"
 #include "sntpd/responder.hpp"
 #include "sntpd/system_clock.hpp"
 #include "sntpd/timestamp.hpp"
@@ -69,7 +70,16 @@ void Server::on_readable() noexcept {
       auto out = tx_.next();
       auto built = respond(request, state, limiter, out);
       if (!built) {
-        metrics_.drops[static_cast<std::size_t>(built.error())]->inc();
+        const auto reason = static_cast<std::size_t>(built.error());
+        metrics_.drops[reason]->inc();
+        // Hostile traffic never floods the log: at most one line a second per reason, and only at debug.
+        if (log::level() <= log::Level::debug && now_ms - last_drop_log_ms_[reason] >= 1000) {
+          last_drop_log_ms_[reason] = now_ms;
+          char from[INET_ADDRSTRLEN] = "?";
+          ::inet_ntop(AF_INET, &d.peer.sin_addr, from, sizeof from);
+          log::debug("sntpd", "dropped a request from '{}' ({}, {} bytes)", from, drop_reason_name(built.error()),
+                     d.data.size());
+        }
         continue;
       }
       if (out[1] == 0) ++kisses;

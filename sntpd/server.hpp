@@ -43,6 +43,7 @@ class Server {
   udp::ReceiveBatch rx_;
   udp::SendBatch tx_;
   std::vector<std::span<std::uint8_t>> replies_;
+  std::array<std::uint64_t, static_cast<std::size_t>(DropReason::count)> last_drop_log_ms_{};
   udp::Watcher watcher_;
 };
 
