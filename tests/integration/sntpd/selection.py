@@ -2,6 +2,7 @@
 """Selection and failover between upstreams: sntpd follows the stratum-3 one of two upstream sntpds (the
 other at stratum 7); when it stops, sntpd moves to the stratum-7 one and stays synchronised (no holdover while
 an upstream is still good). Runs in its own network namespace (pbntp-<pid>)."""
+import json
 import os
 import shutil
 import subprocess
@@ -51,6 +52,13 @@ try:
     for port in (12320, 12321, 123):
         fail.check(ntp.wait_for_server(port), f"sntpd on port {port} answers")
     fail.check(wait_stratum(4, 15) is not None, "selects the stratum-3 upstream: stratum 4")
+    # A real client accepts the synchronised server too (corrected time, stratum 4).
+    out = subprocess.run(["ntpdig", "-j", "-t", "2", "127.0.0.1"], capture_output=True, text=True, timeout=20)
+    try:
+        j = json.loads(out.stdout.strip().splitlines()[-1])
+        fail.check(j["stratum"] == 4 and abs(j["offset"]) < 0.010, f"ntpdig: stratum {j['stratum']}, offset {j['offset']}")
+    except (ValueError, IndexError, KeyError):
+        fail.check(False, f"ntpdig output: {out.stdout!r} {out.stderr!r}")
     m = ntp.metrics(12382)
     fail.check(m.get('sntpd_upstream_reach{upstream="127.0.0.1:12321"}', 0) > 0, "the stratum-7 upstream is polled too")
     good.terminate()
