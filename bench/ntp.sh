@@ -6,7 +6,8 @@
 # All three run at nice -5 against the other work of a shared machine (bounded: a few 5 s runs).
 # On loopback the generator pays the kernel's delivery of every request, so with one core each it is often
 # the bottleneck of step 1; the CPU time per reply of each server process is the figure it cannot distort.
-# Usage (root): bench/ntp.sh [build-dir]     PBNTP_BENCH_SECONDS (default 5, max 60) per run.
+# Usage (root): bench/ntp.sh [build-dir]     PBNTP_BENCH_SECONDS (default 5, max 60) per run,
+#               PBNTP_BENCH_REPEAT (default 3, max 10) capacity rounds, PBNTP_BENCH_WINDOW (default 256).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
@@ -84,6 +85,7 @@ measure() {
   after=$(cpu_ticks "$pid")
   rps=$(sed -E 's/.*replies_per_s=([0-9.]+).*/\1/' <<<"$line")
   loss=$(sed -E 's/.*loss_pct=([0-9.]+).*/\1/' <<<"$line")
+  sendrate=$(sed -E 's/.*send_per_s=([0-9.]+).*/\1/' <<<"$line")
   local valid
   valid=$(sed -E 's/.* valid=([0-9]+) .*/\1/' <<<"$line")
   local cpu_us
@@ -108,19 +110,29 @@ wait_ready $sntpd_port
 chrony_real=$(pgrep -P "$chrony_pid" || echo "$chrony_pid")
 sntpd_real=$(pgrep -P "$sntpd_pid" || echo "$sntpd_pid")
 
-measure chronyd "$chrony_real" $chrony_port --window "${PBNTP_BENCH_WINDOW:-256}"
-chrony_rps=$rps
-chrony_cpu=$cpu
-measure sntpd "$sntpd_real" $sntpd_port --window "${PBNTP_BENCH_WINDOW:-256}"
-sntpd_rps=$rps
-sntpd_cpu=$cpu
+# Best of PBNTP_BENCH_REPEAT alternating rounds (default 3): the machine is shared, interference only
+# ever makes a server look slower, so the best round is the closest to what it can do.
+repeat=${PBNTP_BENCH_REPEAT:-3}
+[ "$repeat" -le 10 ] || { echo "PBNTP_BENCH_REPEAT at most 10" >&2; exit 64; }
+chrony_rps=0 chrony_cpu=0 sntpd_rps=0 sntpd_cpu=0
+better() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }
+lower() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(b == 0 || (a != "n/a" && a < b)) }'; }
+for _ in $(seq 1 "$repeat"); do
+  measure chronyd "$chrony_real" $chrony_port --window "${PBNTP_BENCH_WINDOW:-256}"
+  if better "$rps" "$chrony_rps"; then chrony_rps=$rps; fi
+  if lower "$cpu" "$chrony_cpu"; then chrony_cpu=$cpu; fi
+  measure sntpd "$sntpd_real" $sntpd_port --window "${PBNTP_BENCH_WINDOW:-256}"
+  if better "$rps" "$sntpd_rps"; then sntpd_rps=$rps; fi
+  if lower "$cpu" "$sntpd_cpu"; then sntpd_cpu=$cpu; fi
+done
 target=$(awk -v c="$chrony_rps" 'BEGIN { printf "%.0f", c * 1.5 }')
 measure sntpd "$sntpd_real" $sntpd_port --rate "$target"
 target_loss=$loss
+target_sent=$sendrate
 
 ratio=$(awk -v s="$sntpd_rps" -v c="$chrony_rps" 'BEGIN { printf "%.2f", s / c }')
-echo "chronyd ${chrony_rps} replies/s, sntpd ${sntpd_rps} replies/s: ratio ${ratio}x (target >= 1.5x)"
-echo "sntpd at 1.5x chronyd (${target}/s): loss ${target_loss}%"
+echo "best of $repeat: chronyd ${chrony_rps} replies/s, sntpd ${sntpd_rps} replies/s: ratio ${ratio}x (target >= 1.5x)"
+echo "sntpd at 1.5x chronyd: ${target}/s asked, ${target_sent}/s sent by the generator, loss ${target_loss}%"
 # Process CPU (user + system) per reply, the generator-independent figure: replies per CPU-second.
 cpu_ratio=$(awk -v s="$sntpd_cpu" -v c="$chrony_cpu" 'BEGIN { if (s > 0) printf "%.2f", c / s; else print "n/a" }')
 echo "CPU per reply: chronyd ${chrony_cpu} us, sntpd ${sntpd_cpu} us: ${cpu_ratio}x replies per CPU-second"
