@@ -127,7 +127,13 @@ try:
     ntp.write_site(conf, os.path.join(work, "state"),
                    f"metrics_port = {METRICS}\nlocal_stratum = 9\nrate_limit = 1\nrate_burst = 1\nkod = true\n")
     daemon.send_signal(signal.SIGHUP)
-    time.sleep(0.5)
+    end = time.time() + 10
+    while time.time() < end:  # the reload is asynchronous: wait until it is logged
+        log.seek(0)
+        if "reloaded configuration" in log.read():
+            break
+        time.sleep(0.1)
+    fail.check(time.time() < end, "SIGHUP reload logged")
     import socket
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(0.3)
