@@ -1,6 +1,7 @@
 // Fuzz target for the NTP request path: parse, answer, and check the invariants that make sntpd safe to
 // expose: never a reply longer than the request, never one to a non-client mode, the origin always the
-// request's transmit, and a parsed header that writes back to the same 48 bytes.
+// request's transmit, and a parsed header that writes back to the same 48 bytes. The parsed packet also
+// goes through the client side's measure(), as an upstream's reply would.
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "sntpd/responder.hpp"
+#include "sntpd/upstream.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace pb::ntp;
@@ -19,6 +21,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (std::memcmp(header, data, kHeaderSize) != 0) std::abort();  // header round-trips byte for byte
     auto again = parse(std::span<const std::uint8_t>(header, kHeaderSize));
     if (!again || !(again.value() == parsed.value())) std::abort();
+    // The same bytes as an upstream's reply (the client side parses them too): a sample, if any, is sane.
+    if (auto sample = measure(parsed.value(), 0xe900000000000000u, 0xe900000100000000u, -20, 10.0)) {
+      if (!(sample->delay > 0) || !(sample->dispersion > 0) || sample->stratum == 0 || sample->stratum > 15)
+        std::abort();
+    }
   }
   ServerState state;
   state.leap = 0;
