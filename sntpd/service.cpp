@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/log.hpp"
+#include "sntpd/discipline.hpp"
 #include "sntpd/server.hpp"
 #include "sntpd/system_clock.hpp"
 #include "sntpd/timestamp.hpp"
@@ -72,6 +73,7 @@ class SntpdService : public Service {
     clock_.configure(clock_config(s, precision_));
     limiter_ = make_limiter(s);
     limiter_ptr_ = limiter_.get();
+    discipline_.configure(s.discipline, s.step_threshold);
     const bool restart_upstreams = s.upstream != old.upstream || s.poll != old.poll;
     model_ = std::move(model);
     if (restart_upstreams) start_upstreams(model_->sntpd);
@@ -95,7 +97,7 @@ class SntpdService : public Service {
 
   void start_upstreams(const config::SntpdSection& s) {
     upstreams_.reset();
-    stepped_ = false;
+    discipline_.configure(s.discipline, s.step_threshold);
     if (s.upstream.empty()) return;
     upstreams_ = std::make_unique<Upstreams>(loop_, upstream_specs(s), static_cast<std::int8_t>(s.poll), precision_,
                                              metrics_, [this] { on_upstream_change(); });
@@ -122,25 +124,22 @@ class SntpdService : public Service {
 
   // Serve corrected time, or (discipline = true and CAP_SYS_TIME) move the system clock instead.
   void discipline(const Upstreams::Selected& selected) {
-    const auto& s = model_->sntpd;
-    if (!s.discipline || discipline_failed_) {
-      clock_.set_correction(selected.best.offset);
-      return;
-    }
+    const double offset = selected.latest.offset;
     std::string error;
-    if (!stepped_ && std::fabs(selected.latest.offset) > s.step_threshold) {
-      error = step(selected.latest.offset);
-      if (error.empty()) {
-        log::info(kName, "stepped the system clock by {:+.6f} s", selected.latest.offset);
-        upstreams_->clear_samples();
-      }
-    } else {
-      error = slew(selected.latest.offset);
+    switch (discipline_.next(offset)) {
+      case Adjustment::correct_replies: clock_.set_correction(selected.best.offset); return;
+      case Adjustment::step:
+        error = step(offset);
+        if (error.empty()) {
+          log::info(kName, "stepped the system clock by {:+.6f} s", offset);
+          upstreams_->clear_samples();
+        }
+        break;
+      case Adjustment::slew: error = slew(offset); break;
     }
-    stepped_ = true;  // stepping only at start: from the first sample on, slew
     if (!error.empty()) {
       log::warning(kName, "cannot adjust the system clock ({}); correcting replies instead", error);
-      discipline_failed_ = true;
+      discipline_.failed();
       clock_.set_correction(selected.best.offset);
       return;
     }
@@ -181,8 +180,7 @@ class SntpdService : public Service {
   uv::Handle<uv_timer_t> tick_;
   SourceState last_state_ = SourceState::unsynchronised;
   std::string selected_name_;
-  bool stepped_ = false;
-  bool discipline_failed_ = false;
+  Discipline discipline_{false, 1.0};
 };
 
 }  // namespace
