@@ -33,6 +33,17 @@ def offset_ok(name, offset):
     fail.check(offset is not None and abs(offset) < 0.010, f"{name}: offset {offset} under 10 ms")
 
 
+# A bad configuration never starts (exit 78, EX_CONFIG) and says where; a disabled service exits 0.
+bad = os.path.join(work, "bad")
+os.makedirs(bad)
+ntp.write_site(bad, os.path.join(work, "state"), "local_stratum = 15\n")
+out = subprocess.run([os.path.join(BIN, "phoneboot-sntpd"), "-c", bad], capture_output=True, text=True, timeout=10)
+fail.check(out.returncode == 78 and "sntpd.local_stratum: 15 is out of range 1..14" in out.stderr,
+           f"bad configuration refused with exit 78 ({out.returncode})")
+ntp.write_site(bad, os.path.join(work, "state"), "enabled = false\n")
+out = subprocess.run([os.path.join(BIN, "phoneboot-sntpd"), "-c", bad], capture_output=True, text=True, timeout=10)
+fail.check(out.returncode == 0 and "disabled" in out.stderr, "enabled = false: exits 0 without serving")
+
 try:
     if not fail.check(ntp.wait_for_server(), "sntpd answers on 127.0.0.1:123"):
         raise SystemExit
