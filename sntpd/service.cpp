@@ -90,7 +90,7 @@ class SntpdService : public Service {
   static udp::Options server_options(const config::Model& m) {
     return udp::Options{.address = config::sntpd_bind_address(m).str(),
                         .port = m.sntpd.port,
-                        .reuse_port = true,
+                        // one socket on one thread: no SO_REUSEPORT group to join
                         .timestamps = true,
                         .receive_buffer = 1 << 20};
   }
