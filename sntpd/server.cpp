@@ -84,7 +84,7 @@ void Server::on_readable() noexcept {
       }
       if (out[1] == 0) ++kisses;
       replies_.push_back(out.first(built.value()));
-      tx_.commit(built.value(), d.peer);
+      tx_.commit(built.value(), d.peer, d.local);  // d.local is 0 (kernel's choice) unless bound to 0.0.0.0
     }
     if (!replies_.empty()) {
       const std::uint64_t transmit = to_ntp(realtime()) + correction;

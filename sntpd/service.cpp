@@ -88,9 +88,13 @@ class SntpdService : public Service {
 
  private:
   static udp::Options server_options(const config::Model& m) {
-    return udp::Options{.address = config::sntpd_bind_address(m).str(),
+    const Ipv4Address address = config::sntpd_bind_address(m);
+    return udp::Options{.address = address.str(),
                         .port = m.sntpd.port,
                         // one socket on one thread: no SO_REUSEPORT group to join
+                        // Bound to 0.0.0.0, a reply must leave from the address the request was sent to
+                        // (clients drop answers from another address): IP_PKTINFO tells which.
+                        .packet_info = address.value == 0,
                         .timestamps = true,
                         .receive_buffer = 1 << 20};
   }
