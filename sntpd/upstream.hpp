@@ -6,7 +6,7 @@
 // ntpsec does) that the reply must echo as its origin, so spoofed or replayed replies are ignored; our
 // real send time is kept aside. The 8-bit reachability register shifts at every poll; an upstream whose
 // last 8 polls went unanswered is unreachable. Names are resolved with c-ares on the same loop, again at
-// every poll until they resolve.
+// every poll until they resolve, and again once the upstream has become unreachable.
 //
 // measure() is the pure part: one exchange's four timestamps -> a Sample, or nullopt when the reply is not
 // one to synchronise to (LI 3, stratum 0 or 16+, zero timestamps, too far away).
