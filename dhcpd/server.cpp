@@ -1,0 +1,230 @@
+#include "dhcpd/server.hpp"
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "common/log.hpp"
+
+namespace pb::dhcp {
+namespace {
+
+constexpr std::uint16_t kClientPort = 68;
+constexpr std::uint16_t kServerPort = 67;
+
+udp::Options socket_options(const config::Model& model) {
+  udp::Options o;
+  o.port = model.dhcpd.port;
+  o.broadcast = true;
+  o.packet_info = true;
+  o.receive_buffer = 4 << 20;
+  o.send_buffer = 4 << 20;
+  // Listen on the voice VLAN's interface when it exists (a lab or test may run without it).
+  if (::if_nametoindex(model.site.interface.c_str()) != 0) o.device = model.site.interface;
+  return o;
+}
+
+std::int64_t wall_now() noexcept { return static_cast<std::int64_t>(::time(nullptr)); }
+
+}  // namespace
+
+Server::Server(DaemonContext& context)
+    : loop_(context.loop),
+      metrics_(context.metrics),
+      model_(context.model),
+      settings_(Settings::build(*context.model)),
+      responder_(*settings_, leases_),
+      socket_(socket_options(*context.model)) {
+  // Option 2 (and the DST rule in 100) come from the site's zone; the process runs in that zone.
+  ::setenv("TZ", (":" + model_->site.timezone).c_str(), 1);
+  ::tzset();
+  for (const auto& w : settings_->warnings) log::warning("dhcpd", "inventory: {}", w);
+  const std::string dir = model_->site.state_dir + "/dhcpd";
+  store_ = std::make_unique<LeaseStore>(dir, leases_, model_->dhcpd.compact_after, &metrics_);
+  log::info("dhcpd", "lease store '{}': {} records replayed, {} leases bound", dir, store_->replayed().records.size(),
+            leases_.bound(wall_now()));
+
+  for (int t = 1; t <= 8; ++t) {
+    const std::string name(message_name(static_cast<MessageType>(t)));
+    received_[t] = &metrics_.counter("dhcpd_received_total", "requests received by message type", {{"type", name}});
+    sent_[t] = &metrics_.counter("dhcpd_sent_total", "replies sent by message type", {{"type", name}});
+  }
+  for (std::size_t r = 0; r < static_cast<std::size_t>(DropReason::count_); ++r)
+    drops_[r] = &metrics_.counter("dhcpd_drops_total", "datagrams dropped, by reason",
+                                  {{"reason", std::string(drop_name(static_cast<DropReason>(r)))}});
+  leases_bound_ = &metrics_.gauge("dhcpd_leases_bound", "leases bound and not expired");
+  leases_total_ = &metrics_.gauge("dhcpd_leases_known", "addresses with a lease record in memory");
+  arp_fallbacks_ =
+      &metrics_.counter("dhcpd_arp_fallbacks_total", "unicast replies broadcast because no ARP entry could be set");
+  for (const auto& sn : settings_->subnets)
+    for (const auto& p : sn.pools)
+      pool_free_.push_back(&metrics_.gauge("dhcpd_pool_free", "free addresses per pool",
+                                           {{"pool", Ipv4Address{p.start}.str() + "-" + Ipv4Address{p.end}.str()}}));
+
+  watcher_ = std::make_unique<udp::Watcher>(loop_, socket_.fd(), [this] { on_readable(); });
+  tick_ = uv::Handle<uv_timer_t>(loop_, uv_timer_init);
+  tick_->data = this;
+  uv_timer_start(
+      tick_.get(), [](uv_timer_t* t) { static_cast<Server*>(t->data)->on_tick(); }, 1000, 5000);
+  log::info("dhcpd", "serving on port {} ({} subnet(s), {} class(es), {} reservation(s))", model_->dhcpd.port,
+            settings_->subnets.size(), settings_->classes.size(), settings_->reservations.size());
+}
+
+Server::~Server() { stop(); }
+
+void Server::stop() {
+  if (watcher_) watcher_->stop();
+  watcher_.reset();
+  tick_.reset();
+  if (store_) {
+    store_->commit();
+    store_->wait_compaction();
+  }
+}
+
+void Server::reload(std::shared_ptr<const config::Model> model) {
+  try {
+    auto settings = Settings::build(*model);
+    if (model->dhcpd.port != model_->dhcpd.port || model->site.state_dir != model_->site.state_dir)
+      log::warning("dhcpd", "port and state_dir changes need a restart");
+    settings_ = std::move(settings);
+    responder_.set_settings(*settings_);
+    model_ = std::move(model);
+    for (const auto& w : settings_->warnings) log::warning("dhcpd", "inventory: {}", w);
+  } catch (const std::exception& e) {
+    log::error("dhcpd", "reload refused, keeping the running configuration ({})", e.what());
+  }
+}
+
+std::int32_t Server::utc_offset(std::int64_t now) const noexcept {
+  const time_t t = static_cast<time_t>(now);
+  struct tm local {};
+  if (::localtime_r(&t, &local) == nullptr) return 0;
+  return static_cast<std::int32_t>(local.tm_gmtoff);
+}
+
+bool Server::rate_limited(const Packet& p, std::int64_t now) noexcept {
+  if (settings_->rate_limit <= 0) return false;
+  try {
+    if (rates_.size() > 100000) rates_.clear();  // bounded memory under a flood of forged MACs
+    auto& s = rates_[mac_key(p.hwaddr(), p.htype)];
+    if (s.second != now) {
+      s.second = now;
+      s.count = 0;
+    }
+    return ++s.count > settings_->rate_limit;
+  } catch (...) {
+    return true;
+  }
+}
+
+void Server::on_readable() noexcept {
+  // Bounded per callback so the timer and signals still get their turn under a flood.
+  for (int round = 0; round < 16; ++round) {
+    const std::size_t n = receive_.receive(socket_.fd());
+    if (n == 0) break;
+    for (std::size_t i = 0; i < n; ++i) process(receive_.at(i));
+    // Group commit: the turn's lease records reach the disk before any of its replies leave.
+    if (store_->has_pending() && !store_->commit()) {
+      drops_[static_cast<std::size_t>(DropReason::store_failed)]->inc(send_.pending());
+      log::error("dhcpd", "lease journal write failed; {} replies withheld", send_.pending());
+      send_.flush(-1);  // sendmmsg on -1 fails for each: the batch is discarded
+    } else {
+      send_.flush(socket_.fd());
+    }
+    if (n < receive_.capacity()) break;
+  }
+}
+
+void Server::process(const udp::Datagram& d) noexcept {
+  auto parsed = parse(d.data);
+  if (!parsed) {
+    drops_[static_cast<std::size_t>(parsed.error())]->inc();
+    log::debug("dhcpd", "dropped datagram from {} ({})", ::inet_ntoa(d.peer.sin_addr), drop_name(parsed.error()));
+    return;
+  }
+  const Packet& p = parsed.value();
+  received_[static_cast<int>(p.type)]->inc();
+  const std::int64_t now = wall_now();
+  if (rate_limited(p, now)) {
+    drops_[static_cast<std::size_t>(DropReason::rate_limited)]->inc();
+    return;
+  }
+  responder_.handle(p, Context{now, utc_offset(now)}, outcome_);
+  if (outcome_.drop) drops_[static_cast<std::size_t>(*outcome_.drop)]->inc();
+  if (!outcome_.event.empty()) log::info("dhcpd", "{}", outcome_.event);
+  for (const auto& r : outcome_.journal) store_->append(r);
+  if (outcome_.reply) send_reply(d);
+}
+
+void Server::send_reply(const udp::Datagram& d) noexcept {
+  if (send_.full()) send_.flush(socket_.fd());  // cannot happen with equal batch sizes; kept for safety
+  const Reply& r = *outcome_.reply;
+  auto buf = send_.next();
+  const std::size_t len = encode(r, buf);
+  if (len == 0) return;
+  sockaddr_in to{};
+  switch (r.to) {
+    case Reply::To::relay: to = udp::make_address(r.giaddr.value, kServerPort); break;
+    case Reply::To::client_address: to = udp::make_address(r.ciaddr.value, kClientPort); break;
+    case Reply::To::broadcast: to = udp::make_address(0xFFFFFFFFu, kClientPort); break;
+    case Reply::To::unicast_to_yiaddr: {
+      to = udp::make_address(0xFFFFFFFFu, kClientPort);
+      char ifname[IF_NAMESIZE] = {};
+      if (r.hlen == 6 && d.ifindex != 0 && ::if_indextoname(static_cast<unsigned>(d.ifindex), ifname) != nullptr) {
+        arpreq req{};
+        auto* pa = reinterpret_cast<sockaddr_in*>(&req.arp_pa);
+        pa->sin_family = AF_INET;
+        pa->sin_addr.s_addr = htonl(r.yiaddr.value);
+        req.arp_ha.sa_family = ARPHRD_ETHER;
+        std::memcpy(req.arp_ha.sa_data, r.chaddr.data(), 6);
+        req.arp_flags = ATF_COM;
+        std::memcpy(req.arp_dev, ifname, std::min(sizeof req.arp_dev - 1, std::strlen(ifname)));
+        if (::ioctl(socket_.fd(), SIOCSARP, &req) == 0)
+          to = udp::make_address(r.yiaddr.value, kClientPort);
+        else
+          arp_fallbacks_->inc();
+      }
+      break;
+    }
+  }
+  in_addr source{};
+  source.s_addr = htonl(settings_->server.value);
+  // A relay is reached by routing; replies on the wire leave by the interface the request came in on.
+  send_.commit(len, to, source, r.to == Reply::To::relay ? 0 : d.ifindex);
+  sent_[static_cast<int>(r.type)]->inc();
+}
+
+void Server::on_tick() noexcept {
+  const std::int64_t now = wall_now();
+  try {
+    leases_.reclaim(now, [&](const Lease& l) {
+      store_->append(l.record(lease_journal::Kind::expired));
+      log::info("dhcpd", "EXPIRED {} of {}", l.address.str(), format_mac({l.hw.data(), l.hlen}));
+    });
+    store_->commit();
+    store_->maintain(now);
+    leases_bound_->set(static_cast<double>(leases_.bound(now)));
+    leases_total_->set(static_cast<double>(leases_.size()));
+    std::size_t i = 0;
+    for (const auto& sn : settings_->subnets)
+      for (const auto& p : sn.pools) {
+        if (i >= pool_free_.size()) break;
+        std::size_t free = 0;
+        for (std::uint64_t a = p.start; a <= p.end; ++a)
+          free += leases_.available(static_cast<std::uint32_t>(a), {}, now, *settings_);
+        pool_free_[i++]->set(static_cast<double>(free));
+      }
+    if (rates_.size() > 10000) rates_.clear();
+  } catch (const std::exception& e) {
+    log::error("dhcpd", "maintenance failed ({})", e.what());
+  }
+}
+
+}  // namespace pb::dhcp

@@ -1,0 +1,67 @@
+#pragma once
+// The libuv server around the Responder: it only moves bytes. One UDP socket on port 67 (IP_PKTINFO for
+// the receiving interface), read with recvmmsg; each loop turn parses and answers the whole batch, makes
+// the turn's lease records durable with one fdatasync (group commit) and only then sends the replies with
+// one sendmmsg.
+//
+// Unicast to a client that has no address yet (RFC 2131 4.1, broadcast bit clear, no giaddr, no ciaddr):
+// we add an ARP entry for yiaddr -> chaddr on the receiving interface (SIOCSARP, needs CAP_NET_ADMIN, which
+// dhcpd keeps) and send to yiaddr. When that is refused we broadcast instead, which every client accepts.
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "common/daemon.hpp"
+#include "common/udp.hpp"
+#include "dhcpd/leases.hpp"
+#include "dhcpd/responder.hpp"
+#include "dhcpd/settings.hpp"
+#include "dhcpd/store.hpp"
+
+namespace pb::dhcp {
+
+class Server : public Service {
+ public:
+  explicit Server(DaemonContext& context);
+  ~Server() override;
+  void reload(std::shared_ptr<const config::Model> model) override;
+  void stop() override;
+
+ private:
+  void on_readable() noexcept;
+  void process(const udp::Datagram& d) noexcept;
+  void send_reply(const udp::Datagram& d) noexcept;
+  void on_tick() noexcept;
+  bool rate_limited(const Packet& p, std::int64_t now) noexcept;
+  std::int32_t utc_offset(std::int64_t now) const noexcept;
+
+  uv_loop_t* loop_;
+  metrics::Registry& metrics_;
+  std::shared_ptr<const config::Model> model_;
+  std::shared_ptr<const Settings> settings_;
+  LeaseTable leases_;
+  std::unique_ptr<LeaseStore> store_;
+  Responder responder_;
+  udp::Socket socket_;
+  udp::ReceiveBatch receive_{64, 1536};
+  udp::SendBatch send_{64, 1536};
+  std::unique_ptr<udp::Watcher> watcher_;
+  uv::Handle<uv_timer_t> tick_;
+  Outcome outcome_;
+  struct RateState {
+    std::int64_t second = 0;
+    std::int64_t count = 0;
+  };
+  std::unordered_map<std::string, RateState> rates_;
+
+  // Metrics, created once.
+  metrics::Counter* received_[9] = {};
+  metrics::Counter* sent_[9] = {};
+  metrics::Counter* drops_[static_cast<std::size_t>(DropReason::count_)] = {};
+  metrics::Gauge* leases_bound_ = nullptr;
+  metrics::Gauge* leases_total_ = nullptr;
+  metrics::Counter* arp_fallbacks_ = nullptr;
+  std::vector<metrics::Gauge*> pool_free_;
+};
+
+}  // namespace pb::dhcp
