@@ -38,12 +38,12 @@ class TempDir {
   std::string path_;
 };
 
-TEST(LeaseJournal, Crc32cKnownAnswer) {
+TEST(DhcpdLeaseJournal, Crc32cKnownAnswer) {
   const std::string s = "123456789";
   EXPECT_EQ(crc32c({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}), 0xE3069283u);
 }
 
-TEST(LeaseJournal, RecordGoldenBytes) {
+TEST(DhcpdLeaseJournal, RecordGoldenBytes) {
   Record r;
   r.kind = Kind::bound;
   r.address = *Ipv4Address::parse("10.250.0.10");
@@ -76,7 +76,7 @@ TEST(LeaseJournal, RecordGoldenBytes) {
   EXPECT_EQ(*back, r);
 }
 
-TEST(LeaseJournal, ReaderSkipsCorruptedRecordInTheMiddle) {
+TEST(DhcpdLeaseJournal, ReaderSkipsCorruptedRecordInTheMiddle) {
   std::vector<std::uint8_t> bytes;
   encode(sample(1), bytes);
   const std::size_t second = bytes.size();
@@ -93,7 +93,7 @@ TEST(LeaseJournal, ReaderSkipsCorruptedRecordInTheMiddle) {
   EXPECT_EQ(reader.corrupted(), 1u);
 }
 
-TEST(LeaseJournal, ReaderStopsAtTornTail) {
+TEST(DhcpdLeaseJournal, ReaderStopsAtTornTail) {
   std::vector<std::uint8_t> bytes;
   encode(sample(1), bytes);
   const std::size_t good = bytes.size();
@@ -106,7 +106,7 @@ TEST(LeaseJournal, ReaderStopsAtTornTail) {
   EXPECT_EQ(reader.good_end(), good);
 }
 
-TEST(LeaseJournal, ReplayCutsTornTailAndKeepsGoodRecords) {
+TEST(DhcpdLeaseJournal, ReplayCutsTornTailAndKeepsGoodRecords) {
   TempDir dir;
   {
     Writer w(dir.path(), 1);
@@ -138,7 +138,7 @@ TEST(LeaseJournal, ReplayCutsTornTailAndKeepsGoodRecords) {
   EXPECT_EQ(r.torn_bytes, 0u);
 }
 
-TEST(LeaseJournal, CompactionSnapshotThenNewerJournal) {
+TEST(DhcpdLeaseJournal, CompactionSnapshotThenNewerJournal) {
   TempDir dir;
   Writer w(dir.path(), 1);
   w.append(sample(1));
@@ -159,7 +159,7 @@ TEST(LeaseJournal, CompactionSnapshotThenNewerJournal) {
   EXPECT_EQ(replay(dir.path(), false).records.size(), 3u);
 }
 
-TEST(LeaseJournal, FollowerSeesAppendsAndCompaction) {
+TEST(DhcpdLeaseJournal, FollowerSeesAppendsAndCompaction) {
   TempDir dir;
   Writer w(dir.path(), 1);
   w.append(sample(1));
