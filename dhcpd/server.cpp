@@ -110,15 +110,21 @@ std::int32_t Server::utc_offset(std::int64_t now) const noexcept {
 }
 
 bool Server::rate_limited(const Packet& p, std::int64_t now) noexcept {
-  if (settings_->rate_limit <= 0) return false;
-  try {
-    if (rates_.size() > 100000) rates_.clear();  // bounded memory under a flood of forged MACs
-    auto& s = rates_[mac_key(p.hwaddr(), p.htype)];
+  // One window per second per key; the map is cleared when a flood of forged MACs makes it large.
+  auto over = [&](const std::string& key, std::int64_t limit) {
+    auto& s = rates_[key];
     if (s.second != now) {
       s.second = now;
       s.count = 0;
     }
-    return ++s.count > settings_->rate_limit;
+    return ++s.count > limit;
+  };
+  try {
+    if (rates_.size() > 100000) rates_.clear();
+    if (settings_->relay_rate_limit > 0 && p.giaddr.value != 0 &&
+        over("r" + std::to_string(p.giaddr.value), settings_->relay_rate_limit))
+      return true;
+    return settings_->rate_limit > 0 && over(mac_key(p.hwaddr(), p.htype), settings_->rate_limit);
   } catch (...) {
     return true;
   }

@@ -172,6 +172,7 @@ std::shared_ptr<const Settings> Settings::build(const config::Model& model) {
   s->send_unrequested = cfg.send_unrequested;
   s->authoritative = cfg.authoritative;
   s->rate_limit = cfg.rate_limit;
+  s->relay_rate_limit = cfg.relay_rate_limit;
 
   // Classes first: pools refer to them by name.
   std::unordered_set<std::string> configured;

@@ -76,6 +76,7 @@ struct Settings {
   std::int64_t lease_time = 86400, decline_probation = 86400, offer_hold = 30;
   bool send_unrequested = true, authoritative = true;
   std::int64_t rate_limit = 20;
+  std::int64_t relay_rate_limit = 0;
   std::vector<std::string> warnings;  // inventory rows not used, with reasons
 
   // Throws std::runtime_error when something the configuration check cannot see fails (a regex).

@@ -1,5 +1,6 @@
 #include "dhcpd/store.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -58,13 +59,15 @@ void LeaseStore::maintain(std::int64_t now) {
     else if (compactions_)
       compactions_->inc();
   }
-  if (records_since_compaction_ < compact_after_) return;
+  // Amortized: the journal must have grown by at least the snapshot's size since the last compaction.
+  if (records_since_compaction_ < std::max(compact_after_, live_at_compaction_)) return;
   // Everything up to here goes to the snapshot of the next generation; new records go to its journal.
   if (!commit()) return;
   writer_->rotate();
   const std::uint64_t generation = writer_->generation();
   auto records = table_.snapshot(now);
-  records_since_compaction_ = static_cast<std::int64_t>(records.size());
+  records_since_compaction_ = 0;
+  live_at_compaction_ = static_cast<std::int64_t>(records.size());
   compaction_done_ = false;
   compaction_failed_ = false;
   compactor_ = std::thread([this, generation, records = std::move(records)] {

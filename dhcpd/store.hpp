@@ -43,6 +43,7 @@ class LeaseStore {
   lease_journal::Replay replay_;
   std::unique_ptr<lease_journal::Writer> writer_;
   std::int64_t records_since_compaction_ = 0;
+  std::int64_t live_at_compaction_ = 0;
   std::thread compactor_;
   std::atomic<bool> compaction_done_{false};
   std::atomic<bool> compaction_failed_{false};

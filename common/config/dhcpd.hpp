@@ -202,7 +202,8 @@ struct DhcpdSection {
   bool authoritative = true;
   bool builtin_profiles = true;
   bool use_inventory = true;
-  std::int64_t rate_limit = 20;  // packets per second per MAC
+  std::int64_t rate_limit = 20;       // packets per second per MAC
+  std::int64_t relay_rate_limit = 0;  // packets per second per relay (giaddr)
   std::int64_t compact_after = 100000;
   std::vector<OptionDef> option_def;
   std::vector<OptionConfig> option;
@@ -229,6 +230,9 @@ void describe(V& v, DhcpdSection& s) {
   v.field("use_inventory", s.use_inventory, Key{.doc = "host names and reservations from site.inventory"});
   v.field("rate_limit", s.rate_limit,
           Key{.doc = "packets per second accepted from one MAC; 0 is no limit", .min = 0, .max = 100000});
+  v.field(
+      "relay_rate_limit", s.relay_rate_limit,
+      Key{.doc = "packets per second accepted from one relay agent (giaddr); 0 is no limit", .min = 0, .max = 1000000});
   v.field("compact_after", s.compact_after,
           Key{.doc = "journal records between compactions", .min = 100, .max = 100000000});
   v.field("option_def", s.option_def, Key{.doc = "types of option codes the catalogue does not know"});
