@@ -123,12 +123,35 @@ def kill9_during_doras(l):
     check(ack is not None and ack["type"] == lab.ACK and ack["yiaddr"] == a, "an ACKed client re-requesting gets an ACK")
 
 
+def sighup_reload(l):
+    toml_path = os.path.join(l.cfg, "dhcpd.toml")
+    original = open(toml_path).read()
+    with open(toml_path, "w") as f:
+        f.write(original + '[[class]]\nname = "lab"\nexact = "RELOADED"\n[[class.option]]\ncode = 67\nvalue = "reloaded.img"\n')
+    os.kill(l.proc.pid, signal.SIGHUP)
+    time.sleep(0.5)
+    offer, = lab.exchange([lab.build(lab.DISCOVER, "02:cc:00:00:00:01", 0x9001, giaddr=lab.RELAY_ADDR,
+                                     options=[(60, b"RELOADED")])])
+    check(offer is not None and offer["options"].get(67) == b"reloaded.img", "SIGHUP applies a new class")
+    with open(toml_path, "w") as f:
+        f.write(original + "[[class]]\nname = \"bad\"\nregex = \"(\"\n")
+    os.kill(l.proc.pid, signal.SIGHUP)
+    time.sleep(0.5)
+    offer, = lab.exchange([lab.build(lab.DISCOVER, "02:cc:00:00:00:02", 0x9002, giaddr=lab.RELAY_ADDR,
+                                     options=[(60, b"RELOADED")])])
+    check(offer is not None and offer["options"].get(67) == b"reloaded.img" and l.proc.poll() is None,
+          "a reload with an invalid regex is refused and the old configuration keeps serving")
+    with open(toml_path, "w") as f:
+        f.write(original)
+
+
 def main():
     l = lab.Lab(DHCPD_TOML)
     try:
         l.start()
         restart_keeps_address(l)
         kill9_during_doras(l)
+        sighup_reload(l)
     finally:
         l.close()
     if lab.failures:

@@ -14,7 +14,7 @@ using test::request;
 
 constexpr std::int64_t kNow = 1'800'000'000;
 
-class Scenario : public ::testing::Test {
+class DhcpdScenario : public ::testing::Test {
  protected:
   void configure(const std::string& dhcpd) {
     model_ = test::model(dhcpd);
@@ -61,7 +61,7 @@ class Scenario : public ::testing::Test {
   Outcome out_;
 };
 
-TEST_F(Scenario, DoraVendorClassSip100GetsBootfile) {
+TEST_F(DhcpdScenario, DoraVendorClassSip100GetsBootfile) {
   auto p = request(MessageType::discover, 1);
   p.set_option(60, bytes("SIP100"));
   EXPECT_EQ(dora(p), "10.250.0.64");  // first of the default pool (upper three quarters of the site /24)
@@ -74,14 +74,14 @@ TEST_F(Scenario, DoraVendorClassSip100GetsBootfile) {
   EXPECT_EQ(out_.journal[0].kind, lease_journal::Kind::bound);
 }
 
-TEST_F(Scenario, DoraCiscoNulTerminatedVendorClassGetsOption150) {
+TEST_F(DhcpdScenario, DoraCiscoNulTerminatedVendorClassGetsOption150) {
   auto p = request(MessageType::discover, 2);
   p.set_option(60, bytes(std::string_view("Cisco Systems, Inc. IP Phone CP-7911G\0", 38)));
   EXPECT_FALSE(dora(p).empty());
   EXPECT_EQ(option_text(150), std::string("\x0a\xfa\x00\x02", 4));
 }
 
-TEST_F(Scenario, DoraPolycomBinaryOption60GetsNo66) {
+TEST_F(DhcpdScenario, DoraPolycomBinaryOption60GetsNo66) {
   auto p = request(MessageType::discover, 3);
   const std::string vci = std::string("\x00\x00\x36\x3d\x17\x01\x07Polycom\x02\x0cSoundPointIP", 26);
   p.set_option(60, bytes(vci));
@@ -90,7 +90,7 @@ TEST_F(Scenario, DoraPolycomBinaryOption60GetsNo66) {
   EXPECT_EQ(option_text(160), "http://provision.lab.voip:8088");
 }
 
-TEST_F(Scenario, OptionsFollowTheParameterListOrderThenTheRest) {
+TEST_F(DhcpdScenario, OptionsFollowTheParameterListOrderThenTheRest) {
   auto p = request(MessageType::discover, 4);
   const std::uint8_t prl[] = {160, 15, 1};
   p.set_option(55, prl);
@@ -105,7 +105,7 @@ TEST_F(Scenario, OptionsFollowTheParameterListOrderThenTheRest) {
   EXPECT_NE(std::find(codes.begin(), codes.end(), 42), codes.end());  // not requested, sent anyway
 }
 
-TEST_F(Scenario, SendUnrequestedOffSendsOnlyWhatWasAsked) {
+TEST_F(DhcpdScenario, SendUnrequestedOffSendsOnlyWhatWasAsked) {
   configure("send_unrequested = false\n");
   auto p = request(MessageType::discover, 4);
   const std::uint8_t prl[] = {160};
@@ -115,7 +115,7 @@ TEST_F(Scenario, SendUnrequestedOffSendsOnlyWhatWasAsked) {
   EXPECT_FALSE(has_option(42));
 }
 
-TEST_F(Scenario, PrecedenceReservationOverClassOverSubnetOverGlobal) {
+TEST_F(DhcpdScenario, PrecedenceReservationOverClassOverSubnetOverGlobal) {
   configure(R"(
 [[option]]
 code = 67
@@ -155,7 +155,7 @@ value = "reserved.img"
   EXPECT_EQ(option_text(67), "reserved.img");  // reservation over everything
 }
 
-TEST_F(Scenario, ClassPoolIsUsedByItsClassOnly) {
+TEST_F(DhcpdScenario, ClassPoolIsUsedByItsClassOnly) {
   configure(R"(
 [[subnet]]
 prefix = "10.250.0.0/24"
@@ -177,7 +177,7 @@ class = "sip200"
   EXPECT_EQ(out_.drop, DropReason::pool_exhausted);
 }
 
-TEST_F(Scenario, ClassLeaseCapIsEnforced) {
+TEST_F(DhcpdScenario, ClassLeaseCapIsEnforced) {
   configure(R"(
 [[class]]
 name = "capped"
@@ -193,13 +193,13 @@ max_leases = 1
   EXPECT_EQ(out_.drop, DropReason::class_limit);
 }
 
-TEST_F(Scenario, SameClientGetsSameAddressAgain) {
+TEST_F(DhcpdScenario, SameClientGetsSameAddressAgain) {
   auto p = request(MessageType::discover, 7);
   const auto first = dora(p);
   EXPECT_EQ(dora(p), first);
 }
 
-TEST_F(Scenario, ReplyAddressingFollowsRfc2131Section41) {
+TEST_F(DhcpdScenario, ReplyAddressingFollowsRfc2131Section41) {
   auto p = request(MessageType::discover, 8);
   EXPECT_EQ(handle(p)->to, Reply::To::unicast_to_yiaddr);
   p.flags = kBroadcastFlag;
@@ -208,7 +208,7 @@ TEST_F(Scenario, ReplyAddressingFollowsRfc2131Section41) {
   EXPECT_EQ(handle(p)->to, Reply::To::relay);
 }
 
-TEST_F(Scenario, RenewUnicastGoesToCiaddrAndExtends) {
+TEST_F(DhcpdScenario, RenewUnicastGoesToCiaddrAndExtends) {
   auto p = request(MessageType::discover, 10);
   const auto a = dora(p);
   auto renew = request(MessageType::request, 10);
@@ -220,7 +220,7 @@ TEST_F(Scenario, RenewUnicastGoesToCiaddrAndExtends) {
   EXPECT_EQ(out_.journal.at(0).expires, kNow + 50000 + 86400);
 }
 
-TEST_F(Scenario, InitRebootForeignAddressGetsNak) {
+TEST_F(DhcpdScenario, InitRebootForeignAddressGetsNak) {
   auto a = request(MessageType::discover, 11);
   const auto taken = dora(a);
   auto b = request(MessageType::request, 12);
@@ -231,7 +231,7 @@ TEST_F(Scenario, InitRebootForeignAddressGetsNak) {
   EXPECT_EQ(nak->to, Reply::To::broadcast);
 }
 
-TEST_F(Scenario, InitRebootOtherNetworkGetsNak) {
+TEST_F(DhcpdScenario, InitRebootOtherNetworkGetsNak) {
   auto b = request(MessageType::request, 13);
   b.set_option(50, addr("192.168.1.20"));
   auto* nak = handle(b);
@@ -239,7 +239,7 @@ TEST_F(Scenario, InitRebootOtherNetworkGetsNak) {
   EXPECT_EQ(nak->type, MessageType::nak);
 }
 
-TEST_F(Scenario, InitRebootAfterLostStateGetsFreeAddress) {
+TEST_F(DhcpdScenario, InitRebootAfterLostStateGetsFreeAddress) {
   auto b = request(MessageType::request, 14);
   b.set_option(50, addr("10.250.0.150"));
   auto* ack = handle(b);
@@ -247,7 +247,7 @@ TEST_F(Scenario, InitRebootAfterLostStateGetsFreeAddress) {
   EXPECT_EQ(ack->type, MessageType::ack);
 }
 
-TEST_F(Scenario, SelectingAnotherServerReleasesOurOffer) {
+TEST_F(DhcpdScenario, SelectingAnotherServerReleasesOurOffer) {
   auto d = request(MessageType::discover, 15);
   const auto offered = handle(d)->yiaddr;
   auto r = request(MessageType::request, 15);
@@ -258,7 +258,7 @@ TEST_F(Scenario, SelectingAnotherServerReleasesOurOffer) {
   EXPECT_TRUE(leases_.available(offered.value, "someone else", kNow, *settings_));
 }
 
-TEST_F(Scenario, ReleaseFreesTheAddress) {
+TEST_F(DhcpdScenario, ReleaseFreesTheAddress) {
   auto d = request(MessageType::discover, 16);
   const auto a = dora(d);
   auto rel = request(MessageType::release, 16);
@@ -269,7 +269,7 @@ TEST_F(Scenario, ReleaseFreesTheAddress) {
   EXPECT_TRUE(leases_.available(Ipv4Address::parse(a)->value, "other", kNow, *settings_));
 }
 
-TEST_F(Scenario, ReleaseByAnotherClientIsIgnored) {
+TEST_F(DhcpdScenario, ReleaseByAnotherClientIsIgnored) {
   auto d = request(MessageType::discover, 17);
   const auto a = dora(d);
   auto rel = request(MessageType::release, 18);
@@ -279,7 +279,7 @@ TEST_F(Scenario, ReleaseByAnotherClientIsIgnored) {
   EXPECT_TRUE(out_.journal.empty());
 }
 
-TEST_F(Scenario, DeclineQuarantinesForTheProbation) {
+TEST_F(DhcpdScenario, DeclineQuarantinesForTheProbation) {
   configure("decline_probation = 600\n");
   auto d = request(MessageType::discover, 19);
   const auto a = dora(d);
@@ -295,7 +295,7 @@ TEST_F(Scenario, DeclineQuarantinesForTheProbation) {
   EXPECT_TRUE(leases_.available(Ipv4Address::parse(a)->value, "x", kNow + 601, *settings_));
 }
 
-TEST_F(Scenario, InformGetsOptionsAndNoLease) {
+TEST_F(DhcpdScenario, InformGetsOptionsAndNoLease) {
   auto inf = request(MessageType::inform, 20);
   inf.ciaddr = *Ipv4Address::parse("10.250.0.30");
   auto* ack = handle(inf);
@@ -309,14 +309,14 @@ TEST_F(Scenario, InformGetsOptionsAndNoLease) {
   EXPECT_EQ(leases_.size(), 0u);
 }
 
-TEST_F(Scenario, InformFromUnknownNetworkIsDropped) {
+TEST_F(DhcpdScenario, InformFromUnknownNetworkIsDropped) {
   auto inf = request(MessageType::inform, 21);
   inf.ciaddr = *Ipv4Address::parse("192.168.7.7");
   EXPECT_EQ(handle(inf), nullptr);
   EXPECT_EQ(out_.drop, DropReason::not_our_scope);
 }
 
-TEST_F(Scenario, RelayedDiscoverUsesTheRelayScopeAndEchoesOption82) {
+TEST_F(DhcpdScenario, RelayedDiscoverUsesTheRelayScopeAndEchoesOption82) {
   configure(R"(
 [[subnet]]
 prefix = "10.250.0.0/24"
@@ -346,7 +346,7 @@ value = "100"
   EXPECT_EQ(option_text(3), std::string("\x0a\x14\x00\x01", 4));
 }
 
-TEST_F(Scenario, ExpiredLeaseIsReclaimed) {
+TEST_F(DhcpdScenario, ExpiredLeaseIsReclaimed) {
   configure("lease_time = 60\n");
   auto d = request(MessageType::discover, 23);
   const auto a = dora(d);
@@ -356,7 +356,7 @@ TEST_F(Scenario, ExpiredLeaseIsReclaimed) {
   EXPECT_TRUE(leases_.available(Ipv4Address::parse(a)->value, "other", kNow + 61, *settings_));
 }
 
-TEST_F(Scenario, ClientIdentifierIsTheIdentity) {
+TEST_F(DhcpdScenario, ClientIdentifierIsTheIdentity) {
   auto a = request(MessageType::discover, 24);
   a.set_option(61, bytes("\x01"
                          "phone-a"));
@@ -367,7 +367,7 @@ TEST_F(Scenario, ClientIdentifierIsTheIdentity) {
   EXPECT_EQ(dora(b), first);
 }
 
-TEST_F(Scenario, JournalReplayRebuildsTheTable) {
+TEST_F(DhcpdScenario, JournalReplayRebuildsTheTable) {
   auto d = request(MessageType::discover, 26);
   const auto a = dora(d);
   LeaseTable fresh;
