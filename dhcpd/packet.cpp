@@ -134,6 +134,8 @@ Result<Packet, DropReason> parse(std::span<const std::uint8_t> bytes) noexcept {
     return Err{DropReason::option_truncated};
   }
 
+  // Option 52 found again inside file or sname concatenates to something that is not an overload value.
+  if (p.has(kOverload) && p.option(kOverload).size() != 1) return Err{DropReason::bad_overload};
   auto mt = p.option(kMessageType);
   if (!p.has(kMessageType) || mt.size() != 1) return Err{DropReason::no_message_type};
   if (mt[0] < 1 || mt[0] > 8) return Err{DropReason::bad_message_type};
