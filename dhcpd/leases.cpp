@@ -64,6 +64,13 @@ void LeaseTable::set_state(Lease& lease, Lease::State state, std::int64_t expire
   }
 }
 
+void LeaseTable::quarantine(Ipv4Address a, std::int64_t until) {
+  Lease& l = by_address_[a.value];
+  l.address = a;
+  if (l.state == Lease::State::bound && l.expires > until) return;  // bound to someone: not ours to take
+  set_state(l, Lease::State::declined, until);
+}
+
 bool LeaseTable::available(std::uint32_t a, const std::string& key, std::int64_t now,
                            const Settings& settings) const noexcept {
   if (settings.excluded.count(a) != 0) return false;

@@ -46,6 +46,8 @@ class LeaseTable {
   // Frees an address (its lease stays, as released/expired, so a returning client can get it back).
   void set_state(Lease& lease, Lease::State state, std::int64_t expires);
 
+  // Someone answered a ping for `a`: nobody gets it until `until` (an offer held on it is withdrawn).
+  void quarantine(Ipv4Address a, std::int64_t until);
   // Whether `a` may be given to `key` now: not excluded, not held by another client.
   bool available(std::uint32_t a, const std::string& key, std::int64_t now, const Settings& settings) const noexcept;
   // A free address from the subnet's pools that admit class `cls`: class pools first, then open ones.

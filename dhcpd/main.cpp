@@ -12,6 +12,11 @@ int main(int argc, char** argv) {
     return std::make_unique<pb::dhcp::Server>(context);
   };
   // CAP_NET_ADMIN: ARP entries for unicast replies to clients that have no address yet (server.hpp).
-  spec.capabilities = [](const pb::config::Model&) { return std::vector<int>{CAP_NET_ADMIN}; };
+  // CAP_NET_RAW: the ICMP socket of ping_check (ping.hpp).
+  spec.capabilities = [](const pb::config::Model& m) {
+    std::vector<int> caps{CAP_NET_ADMIN};
+    if (m.dhcpd.ping_check) caps.push_back(CAP_NET_RAW);
+    return caps;
+  };
   return pb::run_daemon(argc, argv, spec);
 }

@@ -33,6 +33,7 @@ std::string format_mac(std::span<const std::uint8_t> hw) {
 void Outcome::clear() noexcept {
   reply.reset();
   drop.reset();
+  fresh_address = false;
   journal.clear();
   event.clear();
   scratch_used = 0;
@@ -186,9 +187,11 @@ void Responder::discover(const Packet& p, const Context& c, Outcome& out) {
         leases_->available(mine->address.value, key, c.now, *settings_))
       address = mine->address;
     else if (auto want = p.option_address(50); want && LeaseTable::in_pool(subnet, want->value, cls) &&
-                                               leases_->available(want->value, key, c.now, *settings_))
+                                               leases_->available(want->value, key, c.now, *settings_)) {
       address = want;
-    else {
+      out.fresh_address = true;
+    } else {
+      out.fresh_address = true;
       if (cls >= 0) {
         const auto& k = settings_->classes[static_cast<std::size_t>(cls)];
         if (k.max_leases > 0 && leases_->class_count(k.name) >= k.max_leases) {

@@ -26,6 +26,7 @@ struct Outcome {
   std::optional<Reply> reply;
   std::optional<DropReason> drop;
   std::vector<lease_journal::Record> journal;
+  bool fresh_address = false;  // an OFFER of an address this client did not hold (a ping check candidate)
   std::string event;  // one log line for a lease event ("ACK 10.250.0.64 to 00:26:fd:.. class sip100"); may be empty
   std::array<std::uint8_t, 64> scratch{};
   std::size_t scratch_used = 0;

@@ -67,6 +67,13 @@ Server::Server(DaemonContext& context)
       pool_free_.push_back(&metrics_.gauge("dhcpd_pool_free", "free addresses per pool",
                                            {{"pool", Ipv4Address{p.start}.str() + "-" + Ipv4Address{p.end}.str()}}));
 
+  conflicts_ = &metrics_.counter("dhcpd_ping_conflicts_total", "addresses that answered the ping check (quarantined)");
+  if (settings_->ping_check) {
+    pinger_ = std::make_unique<Pinger>();
+    ping_watcher_ = std::make_unique<udp::Watcher>(loop_, pinger_->fd(), [this] { on_ping_replies(); });
+    ping_timer_ = uv::Handle<uv_timer_t>(loop_, uv_timer_init);
+    ping_timer_->data = this;
+  }
   watcher_ = std::make_unique<udp::Watcher>(loop_, socket_.fd(), [this] { on_readable(); });
   tick_ = uv::Handle<uv_timer_t>(loop_, uv_timer_init);
   tick_->data = this;
@@ -82,6 +89,9 @@ void Server::stop() {
   if (watcher_) watcher_->stop();
   watcher_.reset();
   tick_.reset();
+  if (ping_watcher_) ping_watcher_->stop();
+  ping_watcher_.reset();
+  ping_timer_.reset();
   if (store_) {
     store_->commit();
     store_->wait_compaction();
@@ -136,15 +146,19 @@ void Server::on_readable() noexcept {
     const std::size_t n = receive_.receive(socket_.fd());
     if (n == 0) break;
     for (std::size_t i = 0; i < n; ++i) process(receive_.at(i));
-    // Group commit: the turn's lease records reach the disk before any of its replies leave.
-    if (store_->has_pending() && !store_->commit()) {
-      drops_[static_cast<std::size_t>(DropReason::store_failed)]->inc(send_.pending());
-      log::error("dhcpd", "lease journal write failed; {} replies withheld", send_.pending());
-      send_.flush(-1);  // sendmmsg on -1 fails for each: the batch is discarded
-    } else {
-      send_.flush(socket_.fd());
-    }
+    flush();
     if (n < receive_.capacity()) break;
+  }
+}
+
+void Server::flush() noexcept {
+  // Group commit: the turn's lease records reach the disk before any of its replies leave.
+  if (store_->has_pending() && !store_->commit()) {
+    drops_[static_cast<std::size_t>(DropReason::store_failed)]->inc(send_.pending());
+    log::error("dhcpd", "lease journal write failed; {} replies withheld", send_.pending());
+    send_.flush(-1);  // sendmmsg on -1 fails for each: the batch is discarded
+  } else {
+    send_.flush(socket_.fd());
   }
 }
 
@@ -166,22 +180,95 @@ void Server::process(const udp::Datagram& d) noexcept {
   if (outcome_.drop) drops_[static_cast<std::size_t>(*outcome_.drop)]->inc();
   if (!outcome_.event.empty()) log::info("dhcpd", "{}", outcome_.event);
   for (const auto& r : outcome_.journal) store_->append(r);
-  if (outcome_.reply) send_reply(d);
+  if (!outcome_.reply) return;
+  if (pinger_ && outcome_.fresh_address && outcome_.reply->type == MessageType::offer && park_offer(d)) return;
+  send_reply(d);
 }
 
-void Server::send_reply(const udp::Datagram& d) noexcept {
-  if (send_.full()) send_.flush(socket_.fd());  // cannot happen with equal batch sizes; kept for safety
-  const Reply& r = *outcome_.reply;
-  auto buf = send_.next();
-  const std::size_t len = encode(r, buf);
-  if (len == 0) return;
-  sockaddr_in to{};
+bool Server::park_offer(const udp::Datagram& d) noexcept {
+  const std::uint32_t a = outcome_.reply->yiaddr.value;
+  const std::int64_t now = wall_now();
+  try {
+    if (auto it = checked_.find(a); it != checked_.end() && it->second > now) return false;  // checked lately
+    if (parked_.size() >= 1024) return false;  // a storm: answer now rather than queue without bound
+    Parked p;
+    p.request.assign(d.data.begin(), d.data.end());
+    p.ifindex = d.ifindex;
+    p.peer = d.peer;
+    p.reply.resize(1500);
+    p.reply.resize(encode(*outcome_.reply, p.reply));
+    if (p.reply.empty()) return false;
+    p.to = destination(*outcome_.reply, d);
+    p.address = a;
+    p.deadline_ms = uv_now(loop_) + static_cast<std::uint64_t>(settings_->ping_timeout_ms);
+    parked_.push_back(std::move(p));
+  } catch (...) {
+    return false;
+  }
+  pinger_->send(a);
+  if (!uv_is_active(ping_timer_.base()))
+    uv_timer_start(
+        ping_timer_.get(), [](uv_timer_t* t) { static_cast<Server*>(t->data)->on_ping_timer(); }, 5, 5);
+  return true;
+}
+
+void Server::on_ping_timer() noexcept {
+  const std::uint64_t now_ms = uv_now(loop_);
+  const std::int64_t now = wall_now();
+  in_addr source{};
+  source.s_addr = htonl(settings_->server.value);
+  while (!parked_.empty() && parked_.front().deadline_ms <= now_ms && !send_.full()) {
+    Parked& p = parked_.front();
+    auto buf = send_.next();
+    std::memcpy(buf.data(), p.reply.data(), std::min(buf.size(), p.reply.size()));
+    const bool relayed = p.to.sin_port == htons(kServerPort);
+    send_.commit(p.reply.size(), p.to, source, relayed ? 0 : p.ifindex);
+    sent_[static_cast<int>(MessageType::offer)]->inc();
+    try {
+      checked_[p.address] = now + 60;  // Kea's ping-cltt-secs idea: do not ping the same address again soon
+    } catch (...) {
+    }
+    parked_.pop_front();
+  }
+  send_.flush(socket_.fd());
+  if (parked_.empty()) uv_timer_stop(ping_timer_.get());
+}
+
+void Server::on_ping_replies() noexcept {
+  const std::int64_t now = wall_now();
+  for (std::uint32_t a : pinger_->replies()) {
+    for (auto it = parked_.begin(); it != parked_.end();) {
+      if (it->address != a) {
+        ++it;
+        continue;
+      }
+      Parked p = std::move(*it);
+      it = parked_.erase(it);
+      conflicts_->inc();
+      log::warning("dhcpd", "conflict: {} answers ping; quarantined for {} s", Ipv4Address{a}.str(),
+                   settings_->decline_probation);
+      try {
+        leases_.quarantine(Ipv4Address{a}, now + settings_->decline_probation);
+      } catch (...) {
+      }
+      // Answer the DISCOVER again: it gets (and pings) another address.
+      udp::Datagram d;
+      d.data = p.request;
+      d.ifindex = p.ifindex;
+      d.peer = p.peer;
+      process(d);
+      it = parked_.begin();  // process() may have parked a new entry; restart the scan
+    }
+  }
+  flush();
+}
+
+sockaddr_in Server::destination(const Reply& r, const udp::Datagram& d) noexcept {
   switch (r.to) {
-    case Reply::To::relay: to = udp::make_address(r.giaddr.value, kServerPort); break;
-    case Reply::To::client_address: to = udp::make_address(r.ciaddr.value, kClientPort); break;
-    case Reply::To::broadcast: to = udp::make_address(0xFFFFFFFFu, kClientPort); break;
+    case Reply::To::relay: return udp::make_address(r.giaddr.value, kServerPort);
+    case Reply::To::client_address: return udp::make_address(r.ciaddr.value, kClientPort);
+    case Reply::To::broadcast: break;
     case Reply::To::unicast_to_yiaddr: {
-      to = udp::make_address(0xFFFFFFFFu, kClientPort);
       char ifname[IF_NAMESIZE] = {};
       if (r.hlen == 6 && d.ifindex != 0 && ::if_indextoname(static_cast<unsigned>(d.ifindex), ifname) != nullptr) {
         arpreq req{};
@@ -192,18 +279,25 @@ void Server::send_reply(const udp::Datagram& d) noexcept {
         std::memcpy(req.arp_ha.sa_data, r.chaddr.data(), 6);
         req.arp_flags = ATF_COM;
         std::memcpy(req.arp_dev, ifname, std::min(sizeof req.arp_dev - 1, std::strlen(ifname)));
-        if (::ioctl(socket_.fd(), SIOCSARP, &req) == 0)
-          to = udp::make_address(r.yiaddr.value, kClientPort);
-        else
-          arp_fallbacks_->inc();
+        if (::ioctl(socket_.fd(), SIOCSARP, &req) == 0) return udp::make_address(r.yiaddr.value, kClientPort);
       }
+      arp_fallbacks_->inc();
       break;
     }
   }
+  return udp::make_address(0xFFFFFFFFu, kClientPort);
+}
+
+void Server::send_reply(const udp::Datagram& d) noexcept {
+  if (send_.full()) send_.flush(socket_.fd());  // cannot happen with equal batch sizes; kept for safety
+  const Reply& r = *outcome_.reply;
+  auto buf = send_.next();
+  const std::size_t len = encode(r, buf);
+  if (len == 0) return;
   in_addr source{};
   source.s_addr = htonl(settings_->server.value);
   // A relay is reached by routing; replies on the wire leave by the interface the request came in on.
-  send_.commit(len, to, source, r.to == Reply::To::relay ? 0 : d.ifindex);
+  send_.commit(len, destination(r, d), source, r.to == Reply::To::relay ? 0 : d.ifindex);
   sent_[static_cast<int>(r.type)]->inc();
 }
 
@@ -228,6 +322,7 @@ void Server::on_tick() noexcept {
         pool_free_[i++]->set(static_cast<double>(free));
       }
     if (rates_.size() > 10000) rates_.clear();
+    if (checked_.size() > 100000) checked_.clear();
   } catch (const std::exception& e) {
     log::error("dhcpd", "maintenance failed ({})", e.what());
   }

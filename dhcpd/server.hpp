@@ -7,6 +7,7 @@
 // Unicast to a client that has no address yet (RFC 2131 4.1, broadcast bit clear, no giaddr, no ciaddr):
 // we add an ARP entry for yiaddr -> chaddr on the receiving interface (SIOCSARP, needs CAP_NET_ADMIN, which
 // dhcpd keeps) and send to yiaddr. When that is refused we broadcast instead, which every client accepts.
+#include <deque>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -14,6 +15,7 @@
 #include "common/daemon.hpp"
 #include "common/udp.hpp"
 #include "dhcpd/leases.hpp"
+#include "dhcpd/ping.hpp"
 #include "dhcpd/responder.hpp"
 #include "dhcpd/settings.hpp"
 #include "dhcpd/store.hpp"
@@ -31,6 +33,13 @@ class Server : public Service {
   void on_readable() noexcept;
   void process(const udp::Datagram& d) noexcept;
   void send_reply(const udp::Datagram& d) noexcept;
+  // Where a reply goes (RFC 2131 4.1); adds the ARP entry for a unicast to yiaddr.
+  sockaddr_in destination(const Reply& r, const udp::Datagram& d) noexcept;
+  // ping_check: park the OFFER in outcome_ and ping its address; false when it cannot be parked.
+  bool park_offer(const udp::Datagram& d) noexcept;
+  void on_ping_replies() noexcept;
+  void on_ping_timer() noexcept;
+  void flush() noexcept;
   void on_tick() noexcept;
   bool rate_limited(const Packet& p, std::int64_t now) noexcept;
   std::int32_t utc_offset(std::int64_t now) const noexcept;
@@ -53,6 +62,23 @@ class Server : public Service {
     std::int64_t count = 0;
   };
   std::unordered_map<std::string, RateState> rates_;
+
+  // ping_check: OFFERs waiting for their address's echo timeout, oldest first.
+  struct Parked {
+    std::vector<std::uint8_t> request;  // the DISCOVER, to answer again after a conflict
+    int ifindex = 0;
+    sockaddr_in peer{};
+    std::vector<std::uint8_t> reply;  // the encoded OFFER
+    sockaddr_in to{};
+    std::uint32_t address = 0;
+    std::uint64_t deadline_ms = 0;
+  };
+  std::unique_ptr<Pinger> pinger_;
+  std::unique_ptr<udp::Watcher> ping_watcher_;
+  uv::Handle<uv_timer_t> ping_timer_;
+  std::deque<Parked> parked_;
+  std::unordered_map<std::uint32_t, std::int64_t> checked_;  // address -> unix time its check is valid until
+  metrics::Counter* conflicts_ = nullptr;
 
   // Metrics, created once.
   metrics::Counter* received_[9] = {};

@@ -173,6 +173,8 @@ std::shared_ptr<const Settings> Settings::build(const config::Model& model) {
   s->authoritative = cfg.authoritative;
   s->rate_limit = cfg.rate_limit;
   s->relay_rate_limit = cfg.relay_rate_limit;
+  s->ping_check = cfg.ping_check;
+  s->ping_timeout_ms = cfg.ping_timeout_ms;
 
   // Classes first: pools refer to them by name.
   std::unordered_set<std::string> configured;

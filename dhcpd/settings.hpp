@@ -77,6 +77,8 @@ struct Settings {
   bool send_unrequested = true, authoritative = true;
   std::int64_t rate_limit = 20;
   std::int64_t relay_rate_limit = 0;
+  bool ping_check = false;
+  std::int64_t ping_timeout_ms = 100;
   std::vector<std::string> warnings;  // inventory rows not used, with reasons
 
   // Throws std::runtime_error when something the configuration check cannot see fails (a regex).

@@ -205,6 +205,8 @@ struct DhcpdSection {
   std::int64_t rate_limit = 20;       // packets per second per MAC
   std::int64_t relay_rate_limit = 0;  // packets per second per relay (giaddr)
   std::int64_t compact_after = 100000;
+  bool ping_check = false;
+  std::int64_t ping_timeout_ms = 100;
   std::vector<OptionDef> option_def;
   std::vector<OptionConfig> option;
   std::vector<Subnet> subnet;
@@ -235,6 +237,10 @@ void describe(V& v, DhcpdSection& s) {
       Key{.doc = "packets per second accepted from one relay agent (giaddr); 0 is no limit", .min = 0, .max = 1000000});
   v.field("compact_after", s.compact_after,
           Key{.doc = "journal records between compactions", .min = 100, .max = 100000000});
+  v.field("ping_check", s.ping_check,
+          Key{.doc = "ICMP echo check of a new address before its OFFER (asynchronous; needs CAP_NET_RAW)"});
+  v.field("ping_timeout_ms", s.ping_timeout_ms,
+          Key{.doc = "how long an OFFER waits for an echo reply", .min = 10, .max = 1000});
   v.field("option_def", s.option_def, Key{.doc = "types of option codes the catalogue does not know"});
   v.field("option", s.option, Key{.doc = "global options (lowest precedence)"});
   v.field("subnet", s.subnet, Key{.doc = "subnets; default: the site's own subnet"});
