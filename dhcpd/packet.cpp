@@ -146,7 +146,9 @@ Result<Packet, DropReason> parse(std::span<const std::uint8_t> bytes) noexcept {
 }
 
 std::vector<std::uint8_t> encode_request(const Packet& p) {
-  std::vector<std::uint8_t> out(1500);
+  std::size_t need = kFixedSize + 4 + 1;
+  for (std::uint8_t code : p.codes()) need += p.option(code).size() + 2 * (p.option(code).size() / 255 + 1);
+  std::vector<std::uint8_t> out(std::max<std::size_t>(need, 300));
   WireWriter w(out);
   w.u8(p.op);
   w.u8(p.htype);
