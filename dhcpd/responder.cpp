@@ -91,7 +91,7 @@ void Responder::nak(const Packet& p, Outcome& out, const std::string& why) const
 }
 
 void Responder::add_options(const Packet& p, const Context& c, int subnet, int cls, const CompiledReservation* res,
-                            const Lease* lease, bool with_lease_times, std::int64_t lease_time, Outcome& out) const {
+                            bool with_lease_times, std::int64_t lease_time, Outcome& out) const {
   Reply& r = *out.reply;
   if (with_lease_times) {
     const auto t = static_cast<std::uint32_t>(std::max<std::int64_t>(lease_time, 0));
@@ -119,12 +119,11 @@ void Responder::add_options(const Packet& p, const Context& c, int subnet, int c
     present &= ~k.remove;
     apply(k.options);
   }
+  // Option 12: the reservation's name, else the inventory's (keyed by MAC: the CSV knows no client ids).
   const std::string* hostname = nullptr;
   if (res && !res->hostname.empty())
     hostname = &res->hostname;
-  else if (lease && !lease->hostname.empty() && settings_->hostnames.count(lease->key) != 0)
-    hostname = &settings_->hostnames.at(lease->key);
-  else if (auto it = settings_->hostnames.find(client_key(p)); it != settings_->hostnames.end())
+  else if (auto it = settings_->hostnames.find(mac_key(p.hwaddr(), p.htype)); it != settings_->hostnames.end())
     hostname = &it->second;
   if (hostname) {
     chosen[12] = as_span(*hostname);
@@ -219,7 +218,7 @@ void Responder::discover(const Packet& p, const Context& c, Outcome& out) {
   }
   start_reply(p, MessageType::offer, out);
   out.reply->yiaddr = *address;
-  add_options(p, c, sn, cls, res, held, true, subnet.lease_time, out);
+  add_options(p, c, sn, cls, res, true, subnet.lease_time, out);
 }
 
 void Responder::request(const Packet& p, const Context& c, Outcome& out) {
@@ -298,7 +297,7 @@ void Responder::request(const Packet& p, const Context& c, Outcome& out) {
   start_reply(p, MessageType::ack, out);
   out.reply->ciaddr = p.ciaddr;
   out.reply->yiaddr = address;
-  add_options(p, c, sn, cls, res, &l, true, subnet.lease_time, out);
+  add_options(p, c, sn, cls, res, true, subnet.lease_time, out);
   out.event = fmt::format("ACK {} to {}{}{} for {} s", address.str(), format_mac(p.hwaddr()),
                           l.client_class.empty() ? "" : " class ", l.client_class, subnet.lease_time);
 }
@@ -351,7 +350,7 @@ void Responder::inform(const Packet& p, const Context& c, Outcome& out) {
   start_reply(p, MessageType::ack, out);
   out.reply->ciaddr = p.ciaddr;
   if (p.giaddr.value == 0 && p.ciaddr.value == 0) out.reply->to = Reply::To::broadcast;
-  add_options(p, c, sn, cls, res, nullptr, false, 0, out);
+  add_options(p, c, sn, cls, res, false, 0, out);
 }
 
 }  // namespace pb::dhcp

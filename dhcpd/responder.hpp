@@ -56,7 +56,7 @@ class Responder {
   void nak(const Packet& p, Outcome& out, const std::string& why) const;
   // Adds the options of every precedence level, in the order the client asked for them.
   void add_options(const Packet& p, const Context& c, int subnet, int cls, const CompiledReservation* res,
-                   const Lease* lease, bool with_lease_times, std::int64_t lease_time, Outcome& out) const;
+                   bool with_lease_times, std::int64_t lease_time, Outcome& out) const;
   Lease& bind(const Packet& p, const Context& c, Ipv4Address address, int cls, const CompiledReservation* res,
               std::int64_t lease_time, Outcome& out);
 
