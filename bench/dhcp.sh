@@ -47,7 +47,7 @@ user = "root"
 state_dir = "$DIR/pb/state"
 [dhcpd]
 rate_limit = 0
-metrics_port = 0
+metrics_port = 16792
 [[dhcpd.subnet]]
 prefix = "10.0.0.0/8"
 [[dhcpd.subnet.pool]]
@@ -131,10 +131,10 @@ read -r kea_rate kea_us kea_storm < <(measure kea)
 echo "   $kea_rate DORA/s at <1% loss, $kea_us us server CPU per DORA, storm: $kea_storm/10000 clients ACKed"
 awk -v a="$pb_rate" -v b="$kea_rate" 'BEGIN { if (b > 0) printf "ratio phoneboot/kea: %.2fx\n", a / b }'
 
-# RSS with 100,000 leases.
+# RSS with 100,000 leases: an avalanche of 100,000 distinct clients, then the daemon's own gauge.
 start_server phoneboot
-ip netns exec $C taskset -c 1 perfdhcp -4 -l $B -r "${pb_rate:-2000}" -R 100000 -n 100000 -D 50% 10.0.0.2 >"$DIR/rss-perfdhcp.txt" 2>&1 || true
+ip netns exec $C taskset -c 1 perfdhcp -4 -l $B --scenario avalanche -R 100000 -r "${pb_rate:-2000}" 10.0.0.2 >"$DIR/rss-perfdhcp.txt" 2>&1 || true
 sleep 6  # one maintenance tick updates the gauges
-leases=$(ls "$DIR/pb/state/dhcpd" >/dev/null 2>&1 && awk '/received packets:/ {r[++j]=$3} END {print r[2]+0}' "$DIR/rss-perfdhcp.txt")
-echo "== phoneboot-dhcpd RSS with $leases leases: $(awk '/VmRSS/ {printf "%.1f MiB", $2 / 1024}' /proc/$SERVER_PID/status)"
+leases=$(ip netns exec $S curl -s http://127.0.0.1:16792/metrics | awk '/^dhcpd_leases_bound / {print $2}')
+echo "== phoneboot-dhcpd RSS with ${leases:-?} leases: $(awk '/VmRSS/ {printf "%.1f MiB", $2 / 1024}' /proc/$SERVER_PID/status)"
 stop_server

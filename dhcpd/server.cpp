@@ -46,7 +46,12 @@ Server::Server(DaemonContext& context)
   ::tzset();
   for (const auto& w : settings_->warnings) log::warning("dhcpd", "inventory: {}", w);
   const std::string dir = model_->site.state_dir + "/dhcpd";
-  store_ = std::make_unique<LeaseStore>(dir, leases_, model_->dhcpd.compact_after, &metrics_);
+  durable_async_ = uv::Handle<uv_async_t>(loop_, uv_async_init,
+                                          [](uv_async_t* a) { static_cast<Server*>(a->data)->release_waiting(); });
+  durable_async_->data = this;
+  uv_async_t* async = durable_async_.get();
+  store_ = std::make_unique<LeaseStore>(dir, leases_, model_->dhcpd.compact_after, &metrics_,
+                                        [async] { uv_async_send(async); });
   log::info("dhcpd", "lease store '{}': {} records replayed, {} leases bound", dir, store_->replayed().records.size(),
             leases_.bound(wall_now()));
 
@@ -94,8 +99,10 @@ void Server::stop() {
   ping_timer_.reset();
   if (store_) {
     store_->commit();
-    store_->wait_compaction();
+    release_waiting();
+    store_.reset();  // joins the committer before the async handle it signals goes away
   }
+  durable_async_.reset();
 }
 
 void Server::reload(std::shared_ptr<const config::Model> model) {
@@ -152,14 +159,40 @@ void Server::on_readable() noexcept {
 }
 
 void Server::flush() noexcept {
-  // Group commit: the turn's lease records reach the disk before any of its replies leave.
-  if (store_->has_pending() && !store_->commit()) {
-    drops_[static_cast<std::size_t>(DropReason::store_failed)]->inc(send_.pending());
-    log::error("dhcpd", "lease journal write failed; {} replies withheld", send_.pending());
-    send_.flush(-1);  // sendmmsg on -1 fails for each: the batch is discarded
-  } else {
-    send_.flush(socket_.fd());
+  // Replies that need no durability (OFFER, NAK, INFORM's ACK) leave now; the batch's lease records go to
+  // the committer, and their ACKs leave from release_waiting() once the batch is on disk.
+  try {
+    if (store_->has_pending()) store_->submit();
+  } catch (...) {
+    log::error("dhcpd", "cannot hand a batch to the journal");
   }
+  send_.flush(socket_.fd());
+}
+
+void Server::release_waiting() noexcept {
+  if (!store_) return;
+  const std::uint64_t durable = store_->durable();
+  const std::uint64_t failed = store_->failed();
+  in_addr source{};
+  source.s_addr = htonl(settings_->server.value);
+  while (!waiting_.empty()) {
+    Waiting& w = waiting_.front();
+    if (w.sequence <= failed && w.sequence > durable) {
+      drops_[static_cast<std::size_t>(DropReason::store_failed)]->inc();
+      log::error("dhcpd", "lease journal write failed; an ACK is withheld");
+    } else if (w.sequence <= durable) {
+      if (send_.full()) send_.flush(socket_.fd());
+      auto buf = send_.next();
+      std::memcpy(buf.data(), w.bytes.data(), std::min(buf.size(), w.bytes.size()));
+      const bool relayed = w.to.sin_port == htons(kServerPort);
+      send_.commit(w.bytes.size(), w.to, source, relayed ? 0 : w.ifindex);
+      sent_[static_cast<int>(w.type)]->inc();
+    } else {
+      break;  // this batch is still on its way to the disk
+    }
+    waiting_.pop_front();
+  }
+  send_.flush(socket_.fd());
 }
 
 void Server::process(const udp::Datagram& d) noexcept {
@@ -289,8 +322,25 @@ sockaddr_in Server::destination(const Reply& r, const udp::Datagram& d) noexcept
 }
 
 void Server::send_reply(const udp::Datagram& d) noexcept {
-  if (send_.full()) send_.flush(socket_.fd());  // cannot happen with equal batch sizes; kept for safety
   const Reply& r = *outcome_.reply;
+  if (!outcome_.journal.empty()) {
+    // An ACK that binds a lease: it waits for its batch's fsync (group commit).
+    try {
+      Waiting w;
+      w.sequence = store_->next_sequence();
+      w.bytes.resize(1500);
+      w.bytes.resize(encode(r, w.bytes));
+      if (w.bytes.empty()) return;
+      w.to = destination(r, d);
+      w.ifindex = d.ifindex;
+      w.type = r.type;
+      waiting_.push_back(std::move(w));
+    } catch (...) {
+      drops_[static_cast<std::size_t>(DropReason::store_failed)]->inc();
+    }
+    return;
+  }
+  if (send_.full()) send_.flush(socket_.fd());
   auto buf = send_.next();
   const std::size_t len = encode(r, buf);
   if (len == 0) return;

@@ -40,6 +40,8 @@ class Server : public Service {
   void on_ping_replies() noexcept;
   void on_ping_timer() noexcept;
   void flush() noexcept;
+  // Sends the ACKs whose batch is now durable (runs on the loop when the committer signals).
+  void release_waiting() noexcept;
   void on_tick() noexcept;
   bool rate_limited(const Packet& p, std::int64_t now) noexcept;
   std::int32_t utc_offset(std::int64_t now) const noexcept;
@@ -49,7 +51,17 @@ class Server : public Service {
   std::shared_ptr<const config::Model> model_;
   std::shared_ptr<const Settings> settings_;
   LeaseTable leases_;
+  uv::Handle<uv_async_t> durable_async_;  // the committer thread wakes the loop through it
   std::unique_ptr<LeaseStore> store_;
+  // ACKs waiting for their batch to be on stable storage, in batch order.
+  struct Waiting {
+    std::uint64_t sequence = 0;
+    std::vector<std::uint8_t> bytes;
+    sockaddr_in to{};
+    int ifindex = 0;
+    MessageType type = MessageType::ack;
+  };
+  std::deque<Waiting> waiting_;
   Responder responder_;
   udp::Socket socket_;
   udp::ReceiveBatch receive_{64, 1536};

@@ -8,8 +8,9 @@
 
 namespace pb::dhcp {
 
-LeaseStore::LeaseStore(std::string dir, LeaseTable& table, std::int64_t compact_after, metrics::Registry* metrics)
-    : dir_(std::move(dir)), table_(table), compact_after_(compact_after) {
+LeaseStore::LeaseStore(std::string dir, LeaseTable& table, std::int64_t compact_after, metrics::Registry* metrics,
+                       std::function<void()> on_durable)
+    : dir_(std::move(dir)), table_(table), compact_after_(compact_after), on_durable_(std::move(on_durable)) {
   std::filesystem::create_directories(dir_);
   replay_ = lease_journal::replay(dir_, true);
   for (const auto& r : replay_.records) table_.apply(r);
@@ -23,27 +24,89 @@ LeaseStore::LeaseStore(std::string dir, LeaseTable& table, std::int64_t compact_
   if (metrics) {
     fsync_seconds_ = &metrics->histogram("dhcpd_journal_fsync_seconds", "time of one group commit (write + fdatasync)",
                                          metrics::latency_buckets());
+    batch_records_ = &metrics->histogram("dhcpd_journal_batch_bytes", "bytes made durable by one group commit",
+                                         {256, 1024, 4096, 16384, 65536, 262144});
     fsync_failures_ =
         &metrics->counter("dhcpd_journal_failures_total", "group commits that failed (nothing was ACKed)");
     compactions_ = &metrics->counter("dhcpd_journal_compactions_total", "snapshots written");
   }
+  committer_ = std::thread([this] { committer(); });
 }
 
-LeaseStore::~LeaseStore() { wait_compaction(); }
+LeaseStore::~LeaseStore() {
+  commit();
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (committer_.joinable()) committer_.join();
+  wait_compaction();
+}
 
 void LeaseStore::append(const lease_journal::Record& record) {
-  writer_->append(record);
+  lease_journal::encode(record, pending_);
   ++records_since_compaction_;
 }
 
+std::uint64_t LeaseStore::submit() {
+  if (pending_.empty()) return submitted_;
+  {
+    std::lock_guard lock(mutex_);
+    queue_.insert(queue_.end(), pending_.begin(), pending_.end());
+    queued_sequence_ = ++submitted_;
+  }
+  pending_.clear();
+  wake_.notify_one();
+  return submitted_;
+}
+
 bool LeaseStore::commit() noexcept {
-  if (!writer_->has_pending()) return true;
-  const auto t0 = std::chrono::steady_clock::now();
-  const bool ok = writer_->sync();
-  if (fsync_seconds_)
-    fsync_seconds_->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  if (!ok && fsync_failures_) fsync_failures_->inc();
-  return ok;
+  std::uint64_t seq = 0;
+  try {
+    seq = submit();
+  } catch (...) {
+    return false;
+  }
+  std::unique_lock lock(mutex_);
+  done_.wait(lock, [&] { return durable() >= seq || failed() >= seq; });
+  return durable() >= seq;
+}
+
+void LeaseStore::committer() noexcept {
+  std::vector<std::uint8_t> batch;
+  for (;;) {
+    std::uint64_t seq = 0;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      batch.swap(queue_);  // everything submitted while the last fsync ran: one group
+      seq = queued_sequence_;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    bool ok = false;
+    try {
+      writer_->append_encoded(batch);
+      ok = writer_->sync();
+    } catch (...) {
+    }
+    if (fsync_seconds_) {
+      fsync_seconds_->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      batch_records_->observe(static_cast<double>(batch.size()));
+    }
+    batch.clear();
+    {
+      std::lock_guard lock(mutex_);
+      if (ok)
+        durable_.store(seq, std::memory_order_release);
+      else
+        failed_.store(seq, std::memory_order_release);  // the writer keeps the bytes and retries next time
+    }
+    if (!ok && fsync_failures_) fsync_failures_->inc();
+    done_.notify_all();
+    if (on_durable_) on_durable_();
+  }
 }
 
 void LeaseStore::wait_compaction() {
@@ -62,8 +125,12 @@ void LeaseStore::maintain(std::int64_t now) {
   // Amortized: the journal must have grown by at least the snapshot's size since the last compaction.
   if (records_since_compaction_ < std::max(compact_after_, live_at_compaction_)) return;
   // Everything up to here goes to the snapshot of the next generation; new records go to its journal.
+  // After commit() the committer is idle until the next submit(), which only this thread makes.
   if (!commit()) return;
-  writer_->rotate();
+  {
+    std::lock_guard lock(mutex_);
+    writer_->rotate();
+  }
   const std::uint64_t generation = writer_->generation();
   auto records = table_.snapshot(now);
   records_since_compaction_ = 0;
