@@ -118,6 +118,10 @@ void Responder::add_options(const Packet& p, const Context& c, int subnet, int c
     const auto& k = settings_->classes[static_cast<std::size_t>(cls)];
     present &= ~k.remove;
     apply(k.options);
+    if (k.echo_vendor_class && p.has(60) && !present.test(60)) {
+      chosen[60] = p.option(60);
+      present.set(60);
+    }
   }
   // Option 12: the reservation's name, else the inventory's (keyed by MAC: the CSV knows no client ids).
   const std::string* hostname = nullptr;

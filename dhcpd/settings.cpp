@@ -63,6 +63,7 @@ CompiledClass compile_class(const config::ClientClass& c, const std::vector<conf
   for (auto code : c.remove)
     if (code >= 1 && code <= 254) out.remove.set(static_cast<std::size_t>(code));
   out.max_leases = c.max_leases;
+  out.echo_vendor_class = c.echo_vendor_class;
   return out;
 }
 

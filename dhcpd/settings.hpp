@@ -51,6 +51,7 @@ struct CompiledClass {
   OptionSet options;
   std::bitset<256> remove;
   std::int64_t max_leases = 0;
+  bool echo_vendor_class = false;
   bool builtin = false;
 
   bool matches(const Packet& p) const noexcept;

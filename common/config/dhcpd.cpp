@@ -576,6 +576,7 @@ std::vector<ClientClass> builtin_profiles(const Model& model) {
   out.push_back(cisco);
   // Avaya 96xx/J1xx (and Nortel 1100/1200 SIP): option 242 "NAME=value,..." pointing at our HTTP server.
   auto avaya = cls("avaya", "vendor-class", "regex", "(?i)(avaya|nortel)");
+  avaya.echo_vendor_class = true;  // 1100/1200 SIP phones require their Nortel-SIP-Phone-A echoed
   avaya.option.push_back(text(242, "HTTPSRVR=" + me + ",HTTPPORT=" + std::to_string(model.provisiond.port)));
   out.push_back(avaya);
   // Yealink: custom option > 66 > 43; 66 carries the provisioning URL.

@@ -153,6 +153,7 @@ struct ClientClass {
   std::vector<OptionConfig> option;
   std::vector<std::int64_t> remove;  // option codes this class must not get
   std::int64_t max_leases = 0;       // 0: no cap
+  bool echo_vendor_class = false;    // send the client's option 60 back (Avaya/Nortel 1100 SIP expect it)
   bool operator==(const ClientClass&) const = default;
 };
 
@@ -172,6 +173,8 @@ void describe(V& v, ClientClass& c) {
   v.field("option", c.option, Key{.doc = "options this class sets (over subnet and global ones)"});
   v.field("remove", c.remove, Key{.doc = "option codes this class never gets (\"no 66 for Polycom\")"});
   v.field("max_leases", c.max_leases, Key{.doc = "cap on active leases of this class; 0 is no cap", .min = 0});
+  v.field("echo_vendor_class", c.echo_vendor_class,
+          Key{.doc = "send the client's option 60 back in the reply (Avaya/Nortel 1100 SIP expect it)"});
 }
 
 struct Reservation {

@@ -43,13 +43,13 @@ class DhcpdScenario : public ::testing::Test {
     auto* offer = handle(discover);
     if (!offer || offer->type != MessageType::offer) return "";
     const auto yiaddr = offer->yiaddr;
-    Packet req = discover;
-    req.type = MessageType::request;
+    req_ = discover;  // a member: reply options may point into the request
+    req_.type = MessageType::request;
     const std::uint8_t t = 3;
-    req.set_option(53, std::span<const std::uint8_t>(&t, 1));
-    req.set_option(50, addr(yiaddr.str().c_str()));
-    req.set_option(54, addr("10.250.0.2"));
-    auto* ack = handle(req);
+    req_.set_option(53, std::span<const std::uint8_t>(&t, 1));
+    req_.set_option(50, addr(yiaddr.str().c_str()));
+    req_.set_option(54, addr("10.250.0.2"));
+    auto* ack = handle(req_);
     if (!ack || ack->type != MessageType::ack) return "";
     return ack->yiaddr.str();
   }
@@ -59,6 +59,7 @@ class DhcpdScenario : public ::testing::Test {
   LeaseTable leases_;
   std::unique_ptr<Responder> responder_;
   Outcome out_;
+  Packet req_;
 };
 
 TEST_F(DhcpdScenario, DoraVendorClassSip100GetsBootfile) {
@@ -79,6 +80,14 @@ TEST_F(DhcpdScenario, DoraCiscoNulTerminatedVendorClassGetsOption150) {
   p.set_option(60, bytes(std::string_view("Cisco Systems, Inc. IP Phone CP-7911G\0", 38)));
   EXPECT_FALSE(dora(p).empty());
   EXPECT_EQ(option_text(150), std::string("\x0a\xfa\x00\x02", 4));
+}
+
+TEST_F(DhcpdScenario, DoraNortelVendorClassIsEchoedWithOption242) {
+  auto p = request(MessageType::discover, 30);
+  p.set_option(60, bytes(std::string_view("Nortel-SIP-Phone-A\0", 19)));
+  EXPECT_FALSE(dora(p).empty());
+  EXPECT_EQ(option_text(60), std::string("Nortel-SIP-Phone-A\0", 19));
+  EXPECT_EQ(option_text(242), "HTTPSRVR=10.250.0.2,HTTPPORT=8088");
 }
 
 TEST_F(DhcpdScenario, DoraPolycomBinaryOption60GetsNo66) {
