@@ -108,8 +108,9 @@ void Server::stop() {
 void Server::reload(std::shared_ptr<const config::Model> model) {
   try {
     auto settings = Settings::build(*model);
-    if (model->dhcpd.port != model_->dhcpd.port || model->site.state_dir != model_->site.state_dir)
-      log::warning("dhcpd", "port and state_dir changes need a restart");
+    if (model->dhcpd.port != model_->dhcpd.port || model->site.state_dir != model_->site.state_dir ||
+        model->site.timezone != model_->site.timezone || model->dhcpd.ping_check != model_->dhcpd.ping_check)
+      log::warning("dhcpd", "changes of port, state_dir, timezone and ping_check take effect at the next restart");
     settings_ = std::move(settings);
     responder_.set_settings(*settings_);
     model_ = std::move(model);
