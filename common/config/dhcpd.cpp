@@ -5,7 +5,10 @@
 #include <set>
 #include <tuple>
 
+#include <filesystem>
+
 #include "common/config/model.hpp"
+#include "common/inventory.hpp"
 #include "common/wire.hpp"
 
 namespace pb::config {
@@ -514,6 +517,15 @@ void check_dhcpd(const Model& model, Reporter& report) {
         report.error(key, "points at this appliance but provisiond (TFTP) is disabled");
     }
   };
+  // The phone inventory: rows dhcpd cannot use are warnings (the rest is served); a missing file is the
+  // site check's error.
+  if (s.use_inventory && !model.site.inventory.empty()) {
+    const auto path = (std::filesystem::path(model.directory) / model.site.inventory).string();
+    auto inv = inventory::load(path);
+    for (const auto& p : inv.problems)
+      if (p.line != 0)
+        report.warning("site.inventory", model.site.inventory + ":" + std::to_string(p.line) + ": " + p.message);
+  }
   check_cross(s.option, "dhcpd.option");
   for (std::size_t i = 0; i < s.subnet.size(); ++i)
     check_cross(s.subnet[i].option, key_of("dhcpd.subnet", i) + ".option");
