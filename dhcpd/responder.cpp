@@ -211,14 +211,13 @@ void Responder::discover(const Packet& p, const Context& c, Outcome& out) {
     return;
   }
   // Hold the address for this client while it decides; a bound lease of its own stays bound.
-  Lease* held = leases_->find_address(*address);
+  const Lease* held = leases_->find_address(*address);
   if (!held || held->key != key || held->state != Lease::State::bound) {
     Lease& l = leases_->claim(*address, key);
     l.htype = p.htype;
     l.hlen = p.hlen;
     l.hw = p.chaddr;
     leases_->set_state(l, Lease::State::offered, c.now + settings_->offer_hold);
-    held = &l;
   }
   start_reply(p, MessageType::offer, out);
   out.reply->yiaddr = *address;

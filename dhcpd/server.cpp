@@ -52,7 +52,7 @@ Server::Server(DaemonContext& context)
   uv_async_t* async = durable_async_.get();
   store_ = std::make_unique<LeaseStore>(dir, leases_, model_->dhcpd.compact_after, &metrics_,
                                         [async] { uv_async_send(async); });
-  log::info("dhcpd", "lease store '{}': {} records replayed, {} leases bound", dir, store_->replayed().records.size(),
+  log::info("dhcpd", "lease store '{}': {} records replayed, {} leases bound", dir, store_->replayed_records(),
             leases_.bound(wall_now()));
 
   for (int t = 1; t <= 8; ++t) {
@@ -212,7 +212,20 @@ void Server::process(const udp::Datagram& d) noexcept {
   }
   responder_.handle(p, Context{now, utc_offset(now)}, outcome_);
   if (outcome_.drop) drops_[static_cast<std::size_t>(*outcome_.drop)]->inc();
-  if (!outcome_.event.empty()) log::info("dhcpd", "{}", outcome_.event);
+  if (!outcome_.event.empty()) {
+    // Lease events always; NAKs and drops (a client or an attacker can cause them at will) at most 10 a second.
+    const bool noisy = outcome_.drop.has_value() || (outcome_.reply && outcome_.reply->type == MessageType::nak);
+    if (noisy && noisy_second_ != now) {
+      if (noisy_suppressed_ > 0) log::info("dhcpd", "{} similar lines suppressed", noisy_suppressed_);
+      noisy_second_ = now;
+      noisy_count_ = 0;
+      noisy_suppressed_ = 0;
+    }
+    if (!noisy || ++noisy_count_ <= 10)
+      log::info("dhcpd", "{}", outcome_.event);
+    else
+      ++noisy_suppressed_;
+  }
   for (const auto& r : outcome_.journal) store_->append(r);
   if (!outcome_.reply) return;
   if (pinger_ && outcome_.fresh_address && outcome_.reply->type == MessageType::offer && park_offer(d)) return;

@@ -74,6 +74,7 @@ class Server : public Service {
     std::int64_t count = 0;
   };
   std::unordered_map<std::string, RateState> rates_;
+  std::int64_t noisy_second_ = 0, noisy_count_ = 0, noisy_suppressed_ = 0;  // log budget for NAKs and drops
 
   // ping_check: OFFERs waiting for their address's echo timeout, oldest first.
   struct Parked {

@@ -1,5 +1,7 @@
 #include "dhcpd/store.hpp"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -14,13 +16,15 @@ LeaseStore::LeaseStore(std::string dir, LeaseTable& table, std::int64_t compact_
   std::filesystem::create_directories(dir_);
   replay_ = lease_journal::replay(dir_, true);
   for (const auto& r : replay_.records) table_.apply(r);
+  replayed_records_ = replay_.records.size();
+  replay_.records = {};  // the table holds the state now; 100,000 records are ~15 MiB
   if (replay_.torn_bytes > 0)
     log::warning("dhcpd", "lease journal: cut a torn tail of {} bytes in '{}'", replay_.torn_bytes, dir_);
   if (replay_.corrupted > 0)
     log::warning("dhcpd", "lease journal: skipped {} corrupted records in '{}'", replay_.corrupted, dir_);
   const std::uint64_t generation = std::max<std::uint64_t>({replay_.last_generation, replay_.snapshot_generation, 1});
   writer_ = std::make_unique<lease_journal::Writer>(dir_, generation);
-  records_since_compaction_ = static_cast<std::int64_t>(replay_.records.size());
+  records_since_compaction_ = static_cast<std::int64_t>(replayed_records_);
   if (metrics) {
     fsync_seconds_ = &metrics->histogram("dhcpd_journal_fsync_seconds", "time of one group commit (write + fdatasync)",
                                          metrics::latency_buckets());
@@ -117,6 +121,7 @@ void LeaseStore::maintain(std::int64_t now) {
   if (compactor_.joinable()) {
     if (!compaction_done_.load()) return;
     compactor_.join();
+    ::malloc_trim(0);  // the snapshot copy was freed on the compactor's arena: give it back to the system
     if (compaction_failed_.load())
       log::error("dhcpd", "lease journal: compaction failed in '{}'", dir_);
     else if (compactions_)

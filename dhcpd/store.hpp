@@ -50,7 +50,9 @@ class LeaseStore {
   // Waits for a running compaction (shutdown, tests).
   void wait_compaction();
 
+  // What the start-up replay found (its records are applied to the table, then freed).
   const lease_journal::Replay& replayed() const noexcept { return replay_; }
+  std::size_t replayed_records() const noexcept { return replayed_records_; }
   std::uint64_t generation() const noexcept { return writer_->generation(); }
 
  private:
@@ -60,6 +62,7 @@ class LeaseStore {
   LeaseTable& table_;
   std::int64_t compact_after_;
   lease_journal::Replay replay_;
+  std::size_t replayed_records_ = 0;
   std::unique_ptr<lease_journal::Writer> writer_;  // used by the committer; the loop only while it is idle
   std::vector<std::uint8_t> pending_;              // loop thread: records appended since the last submit
   std::uint64_t submitted_ = 0;                    // loop thread

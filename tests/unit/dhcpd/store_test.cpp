@@ -57,7 +57,7 @@ TEST_F(DhcpdStore, ReplayRestoresEveryCommittedLease) {
   }
   LeaseTable again;
   LeaseStore store(dir_, again, 100000, nullptr);
-  EXPECT_EQ(store.replayed().records.size(), 20u);
+  EXPECT_EQ(store.replayed_records(), 20u);
   for (std::size_t i = 0; i < bound.size(); ++i) {
     auto* l = again.find_address(bound[i]);
     ASSERT_NE(l, nullptr);
