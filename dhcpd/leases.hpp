@@ -65,6 +65,10 @@ class LeaseTable {
   std::size_t reclaim(std::int64_t now, const std::function<void(const Lease&)>& on_expired);
 
   std::size_t size() const noexcept { return by_address_.size(); }
+  template <class F>
+  void for_each(F&& f) const {
+    for (const auto& [a, l] : by_address_) f(l);
+  }
   std::size_t bound(std::int64_t now) const noexcept;
   std::int64_t class_count(const std::string& cls) const noexcept;
 

@@ -376,15 +376,26 @@ void Server::on_tick() noexcept {
     store_->maintain(now);
     leases_bound_->set(static_cast<double>(leases_.bound(now)));
     leases_total_->set(static_cast<double>(leases_.size()));
-    std::size_t i = 0;
+    // Free per pool = size - addresses held (leases) - addresses never given (ours, reservations): one pass
+    // over the leases, not over the pools, so a /8 pool costs nothing.
+    std::vector<std::pair<const CompiledPool*, std::uint64_t>> used;
     for (const auto& sn : settings_->subnets)
-      for (const auto& p : sn.pools) {
-        if (i >= pool_free_.size()) break;
-        std::size_t free = 0;
-        for (std::uint64_t a = p.start; a <= p.end; ++a)
-          free += leases_.available(static_cast<std::uint32_t>(a), {}, now, *settings_);
-        pool_free_[i++]->set(static_cast<double>(free));
-      }
+      for (const auto& p : sn.pools) used.emplace_back(&p, 0);
+    auto count = [&](std::uint32_t a) {
+      for (auto& [p, n] : used)
+        if (a >= p->start && a <= p->end) {
+          ++n;
+          return;
+        }
+    };
+    leases_.for_each([&](const Lease& l) {
+      if (l.active(now) && settings_->excluded.count(l.address.value) == 0) count(l.address.value);
+    });
+    for (std::uint32_t a : settings_->excluded) count(a);
+    for (std::size_t i = 0; i < used.size() && i < pool_free_.size(); ++i) {
+      const std::uint64_t size = std::uint64_t{used[i].first->end} - used[i].first->start + 1;
+      pool_free_[i]->set(static_cast<double>(size - std::min(size, used[i].second)));
+    }
     if (rates_.size() > 10000) rates_.clear();
     if (checked_.size() > 100000) checked_.clear();
   } catch (const std::exception& e) {
