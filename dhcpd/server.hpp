@@ -1,8 +1,9 @@
 #pragma once
 // The libuv server around the Responder: it only moves bytes. One UDP socket on port 67 (IP_PKTINFO for
-// the receiving interface), read with recvmmsg; each loop turn parses and answers the whole batch, makes
-// the turn's lease records durable with one fdatasync (group commit) and only then sends the replies with
-// one sendmmsg.
+// the receiving interface), read with recvmmsg; each loop turn parses and answers the whole batch. Replies
+// that bind nothing leave at once with one sendmmsg; the turn's lease records go to the store's committer
+// thread as one batch, and the ACKs of that batch wait in `waiting_` until the committer reports it
+// durable (group commit: one write + fdatasync for everything submitted while the previous one ran).
 //
 // Unicast to a client that has no address yet (RFC 2131 4.1, broadcast bit clear, no giaddr, no ciaddr):
 // we add an ARP entry for yiaddr -> chaddr on the receiving interface (SIOCSARP, needs CAP_NET_ADMIN, which
