@@ -369,8 +369,13 @@ void Writer::open_generation(std::uint64_t generation) {
 
 bool Writer::sync() noexcept {
   if (pending_.empty()) return true;
-  if (!write_all(fd_, pending_.data(), pending_.size())) return false;
-  if (::fdatasync(fd_) != 0) return false;
+  // On failure (ENOSPC, EIO) cut the file back to its last durable size, so the retry does not leave a
+  // partial copy in the middle of the journal, which replay would take for a torn tail and cut with
+  // everything after it.
+  if (!write_all(fd_, pending_.data(), pending_.size()) || ::fdatasync(fd_) != 0) {
+    (void)::ftruncate(fd_, static_cast<off_t>(size_));
+    return false;
+  }
   size_ += pending_.size();
   pending_.clear();
   return true;

@@ -143,7 +143,7 @@ class Writer {
   }
   bool has_pending() const noexcept { return !pending_.empty(); }
   // Writes and fdatasyncs what append() buffered. false on an I/O error (nothing may be acknowledged then;
-  // the buffer is kept so the next sync retries).
+  // the file is cut back to its last durable size and the buffer kept, so the next sync retries whole).
   bool sync() noexcept;
   // Starts the journal of generation()+1 (durable before it returns); later appends go there.
   void rotate();
