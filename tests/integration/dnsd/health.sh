@@ -14,6 +14,10 @@ sed -i "s/^metrics_port = 0/metrics_port = $METRICS/" "$DIR/site.toml"
 
 "$HERE/fake_sip.py" $CS1 $SIP_PORT & SIP1=$!; PIDS+=("$SIP1")
 "$HERE/fake_sip.py" $CS2 $SIP_PORT & PIDS+=($!)
+for _ in $(seq 50); do  # both responders listening before dnsd's first check
+  [ "$(ss -Hlun "sport = :$SIP_PORT" | wc -l)" -ge 2 ] && break
+  sleep 0.1
+done
 start_dnsd "$DIR" $PORT
 D=(dig @127.0.0.1 -p $PORT +time=2 +tries=1 +short)
 
