@@ -49,13 +49,24 @@ class DnsService final : public Service {
     o.address = s.address.str();
     o.port = s.port;
     o.reuse_port = true;
-    o.timestamps = true;
+    o.packet_info = s.address.value == 0;  // a wildcard bind must answer from the address that was asked
     o.receive_buffer = 1 << 20;
     o.send_buffer = 1 << 20;
-    workers_.push_back(std::make_unique<UdpWorker>(loop_, o, shared_, s.rrl, model_->site.address));
-    o.port = workers_.front()->port();  // port 0 (tests): every worker and TCP share the port the first one got
-    for (std::uint32_t i = 1; i < s.workers; ++i)
-      threads_.push_back(std::make_unique<ThreadedWorker>(o, shared_, s.rrl, model_->site.address));
+    for (std::uint32_t i = 0; i < s.workers; ++i) {
+      workers_.push_back(std::make_unique<UdpWorker>(o, shared_, s.rrl, model_->site.address));
+      o.port = workers_.front()->port();  // port 0 (tests): every worker and TCP share the port the first got
+    }
+    // The worker threads start on the loop's first turn, after the daemon has dropped privileges.
+    start_timer_ = uv::Handle<uv_timer_t>(loop_, uv_timer_init);
+    start_timer_->data = this;
+    uv_timer_start(
+        start_timer_.get(),
+        [](uv_timer_t* t) {
+          auto* self = static_cast<DnsService*>(t->data);
+          for (auto& w : self->workers_) w->start();
+          self->start_timer_.reset();
+        },
+        0, 0);
     TcpOptions t;
     t.address = s.address.value;
     t.port = o.port;
@@ -89,8 +100,8 @@ class DnsService final : public Service {
     notifier_.reset();
     file_watches_.clear();
     tcp_.reset();
-    threads_.clear();
-    for (auto& w : workers_) w->stop();
+    start_timer_.reset();
+    workers_.clear();  // each joins its thread
   }
 
  private:
@@ -166,7 +177,7 @@ class DnsService final : public Service {
   std::uint32_t serial_ = 0;
   std::string fingerprint_;
   std::vector<std::unique_ptr<UdpWorker>> workers_;
-  std::vector<std::unique_ptr<ThreadedWorker>> threads_;
+  uv::Handle<uv_timer_t> start_timer_;
   std::unique_ptr<TcpServer> tcp_;
   std::unique_ptr<HealthMonitor> health_;
   std::unique_ptr<Notifier> notifier_;
