@@ -14,9 +14,6 @@ struct RrFree {
 struct RdfFree {
   void operator()(ldns_rdf* p) const { ldns_rdf_deep_free(p); }
 };
-struct ZoneFree {
-  void operator()(ldns_zone* p) const { ldns_zone_deep_free(p); }
-};
 struct BufferFree {
   void operator()(ldns_buffer* p) const { ldns_buffer_free(p); }
 };
@@ -84,31 +81,43 @@ std::string load_zone_file(const std::string& path, const std::string& display, 
                            std::uint32_t default_ttl, const std::function<std::string(const ParsedRr&)>& each) {
   std::unique_ptr<std::FILE, FileClose> f(std::fopen(path.c_str(), "r"));
   if (!f) return display + ": cannot read the zone file";
-  std::unique_ptr<ldns_rdf, RdfFree> origin(ldns_dname_new_frm_str(absolute(origin_text).c_str()));
-  if (!origin) return display + ": bad origin '" + origin_text + "'";
-  ldns_zone* raw = nullptr;
+  // Record by record rather than ldns_zone_new_frm_fp_l: that one leaks the records read so far when a later
+  // line is broken (found by fuzz_dnsd_zone_file), and we want our own message per line anyway.
+  ldns_rdf* origin = ldns_dname_new_frm_str(absolute(origin_text).c_str());
+  if (origin == nullptr) return display + ": bad origin '" + origin_text + "'";
+  std::unique_ptr<ldns_rdf, RdfFree> apex(ldns_rdf_clone(origin));  // $ORIGIN may move `origin` later
+  ldns_rdf* prev = ldns_rdf_clone(origin);
+  std::uint32_t ttl = default_ttl;
   int line = 1;
-  const ldns_status st = ldns_zone_new_frm_fp_l(&raw, f.get(), origin.get(), default_ttl, LDNS_RR_CLASS_IN, &line);
-  std::unique_ptr<ldns_zone, ZoneFree> zone(raw);
-  // ldns counts the line it failed on as already read; point at the line itself.
-  if (st != LDNS_STATUS_OK)
-    return display + ":" + std::to_string(line > 1 ? line - 1 : line) + ": " + ldns_get_errorstr_by_id(st);
-  if (ldns_zone_soa(zone.get()) == nullptr) return display + ": the zone has no SOA record";
-  ParsedRr parsed;
-  if (auto e = convert(ldns_zone_soa(zone.get()), parsed); !e.empty()) return display + ": SOA: " + e;
-  if (auto e = each(parsed); !e.empty()) return display + ": " + e;
-  const ldns_rr_list* rrs = ldns_zone_rrs(zone.get());
-  for (std::size_t i = 0; i < ldns_rr_list_rr_count(rrs); ++i) {
-    const ldns_rr* rr = ldns_rr_list_rr(rrs, i);
-    if (auto e = convert(rr, parsed); !e.empty()) {
-      char* owner = ldns_rdf2str(ldns_rr_owner(rr));
-      std::string msg = display + ": record " + std::to_string(i + 1) + " '" + (owner ? owner : "?") + "': " + e;
-      std::free(owner);
-      return msg;
+  bool soa = false;
+  std::string error;
+  while (error.empty() && !std::feof(f.get())) {
+    ldns_rr* raw = nullptr;
+    const ldns_status st = ldns_rr_new_frm_fp_l(&raw, f.get(), &ttl, &origin, &prev, &line);
+    std::unique_ptr<ldns_rr, RrFree> rr(raw);
+    if (st == LDNS_STATUS_SYNTAX_EMPTY || st == LDNS_STATUS_SYNTAX_TTL || st == LDNS_STATUS_SYNTAX_ORIGIN) continue;
+    // ldns counts the line it failed on as already read; point at the line itself.
+    const std::string where = display + ":" + std::to_string(line > 1 ? line - 1 : line) + ": ";
+    if (st == LDNS_STATUS_SYNTAX_INCLUDE) {
+      error = where + "$INCLUDE is not supported";
+      break;
     }
-    if (auto e = each(parsed); !e.empty()) return display + ": " + e;
+    if (st != LDNS_STATUS_OK) {
+      error = where + ldns_get_errorstr_by_id(st);
+      break;
+    }
+    ParsedRr parsed;
+    if (auto e = convert(rr.get(), parsed); !e.empty()) {
+      error = where + e;
+      break;
+    }
+    if (parsed.type == LDNS_RR_TYPE_SOA && ldns_dname_compare(ldns_rr_owner(rr.get()), apex.get()) == 0) soa = true;
+    if (auto e = each(parsed); !e.empty()) error = display + ": " + e;
   }
-  return {};
+  ldns_rdf_deep_free(origin);
+  ldns_rdf_deep_free(prev);
+  if (error.empty() && !soa) error = display + ": the zone has no SOA record";
+  return error;
 }
 
 }  // namespace pb::dns
