@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "common/log.hpp"
+#include "dnsd/dynamic_names.hpp"
 #include "dnsd/health_monitor.hpp"
 #include "dnsd/notify.hpp"
 #include "dnsd/site_zone.hpp"
@@ -76,6 +77,7 @@ class DnsService final : public Service {
     tcp_ = std::make_unique<TcpServer>(loop_, t, shared_);
     start_health();
     watch_zone_files();
+    follow_leases();
     log::info("dnsd", "serving {} zones on {}:{} (udp x{}, tcp)", zones_.zones.size(), o.address, o.port, s.workers);
   }
 
@@ -93,10 +95,12 @@ class DnsService final : public Service {
     }
     if (!(old.health == now.health) || previous->site.call_server != model_->site.call_server) start_health();
     watch_zone_files();
+    if (old.dynamic_names != now.dynamic_names || old.lease_dir != now.lease_dir) follow_leases();
   }
 
   void stop() override {
     health_.reset();  // checks stop with their records
+    leases_.reset();
     notifier_.reset();
     file_watches_.clear();
     tcp_.reset();
@@ -107,7 +111,7 @@ class DnsService final : public Service {
  private:
   // Builds the zones beside the running tables and swaps them in; on any error the running ones stay.
   bool rebuild() {
-    auto b = build_zones(*model_, serial_);
+    auto b = build_zones(*model_, serial_, dynamic_);
     if (!b.errors.empty()) {
       for (const auto& e : b.errors) log::error("dnsd", "zone not loaded: {}", e);
       return false;
@@ -118,7 +122,7 @@ class DnsService final : public Service {
       changed = !fingerprint_.empty();
       if (changed) {
         serial_ = std::max<std::uint32_t>(serial_ + 1, static_cast<std::uint32_t>(std::time(nullptr)));
-        b = build_zones(*model_, serial_);
+        b = build_zones(*model_, serial_, dynamic_);
       }
       fingerprint_ = fp;
     }
@@ -148,6 +152,20 @@ class DnsService final : public Service {
     }
     health_ = std::make_unique<HealthMonitor>(loop_, *model_, shared_.stats.registry(), [this] { publish(); });
     publish();
+  }
+
+  // DHCP clients' names follow dhcpd's lease journal; each change of the published set rebuilds the zones.
+  void follow_leases() {
+    leases_.reset();
+    dynamic_.clear();
+    const auto& s = model_->dnsd;
+    if (!s.dynamic_names) return;
+    const std::string dir = s.lease_dir.empty() ? model_->site.state_dir + "/dhcpd" : s.lease_dir;
+    leases_ = std::make_unique<LeaseFollower>(loop_, dir, [this](std::vector<DynamicName> names) {
+      log::info("dnsd", "{} dynamic names from DHCP leases", names.size());
+      dynamic_ = std::move(names);
+      rebuild();
+    });
   }
 
   // A zone file edited in place reloads the zones (a broken edit keeps the old ones and is logged).
@@ -181,6 +199,8 @@ class DnsService final : public Service {
   std::unique_ptr<TcpServer> tcp_;
   std::unique_ptr<HealthMonitor> health_;
   std::unique_ptr<Notifier> notifier_;
+  std::unique_ptr<LeaseFollower> leases_;
+  std::vector<DynamicName> dynamic_;
   std::vector<uv::Handle<uv_fs_poll_t>> file_watches_;
 };
 

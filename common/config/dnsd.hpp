@@ -148,7 +148,7 @@ struct DnsdSection {
   bool notify = true;
   DnsForward forward;
   bool dynamic_names = true;  // publish DHCP clients' host names from dhcpd's lease journal
-  std::string lease_journal;  // empty: <state_dir>/dhcpd/leases.journal
+  std::string lease_dir;      // empty: <state_dir>/dhcpd (common/lease_journal.hpp)
   bool operator==(const DnsdSection&) const = default;
 };
 
@@ -180,8 +180,7 @@ void describe(V& v, DnsdSection& s) {
   v.field("notify", s.notify, Key{.doc = "send NOTIFY to the secondaries when the zone changes"});
   v.field("forward", s.forward, Key{.doc = "forwarding of names outside our zones (off by default)"});
   v.field("dynamic_names", s.dynamic_names, Key{.doc = "publish DHCP clients' host names from dhcpd's lease journal"});
-  v.field("lease_journal", s.lease_journal,
-          Key{.doc = "dhcpd's lease journal; default <state_dir>/dhcpd/leases.journal"});
+  v.field("lease_dir", s.lease_dir, Key{.doc = "folder of dhcpd's lease journal; default <state_dir>/dhcpd"});
 }
 
 // Checks that need the whole set (cross-service rules included); runs after every key loaded.
