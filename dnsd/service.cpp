@@ -7,6 +7,7 @@
 
 #include "common/log.hpp"
 #include "dnsd/dynamic_names.hpp"
+#include "dnsd/forwarder.hpp"
 #include "dnsd/health_monitor.hpp"
 #include "dnsd/notify.hpp"
 #include "dnsd/site_zone.hpp"
@@ -46,6 +47,8 @@ class DnsService final : public Service {
           s.forward.clients.empty()
               ? std::vector<Ipv4Prefix>{Ipv4Prefix{model_->site.address.network(), model_->site.address.length}}
               : s.forward.clients;
+    if (!s.forward.upstream.empty())
+      forwarder_ = std::make_unique<Forwarder>(loop_, s.forward, static_cast<std::uint16_t>(s.edns_payload));
     udp::Options o;
     o.address = s.address.str();
     o.port = s.port;
@@ -54,7 +57,7 @@ class DnsService final : public Service {
     o.receive_buffer = 1 << 20;
     o.send_buffer = 1 << 20;
     for (std::uint32_t i = 0; i < s.workers; ++i) {
-      workers_.push_back(std::make_unique<UdpWorker>(o, shared_, s.rrl, model_->site.address));
+      workers_.push_back(std::make_unique<UdpWorker>(o, shared_, s.rrl, model_->site.address, forwarder_.get()));
       o.port = workers_.front()->port();  // port 0 (tests): every worker and TCP share the port the first got
     }
     // The worker threads start on the loop's first turn, after the daemon has dropped privileges.
@@ -74,6 +77,7 @@ class DnsService final : public Service {
     t.idle_timeout_ms = s.tcp_idle_timeout_ms;
     t.max_connections = s.tcp_max_connections;
     for (const auto& a : s.secondaries) t.secondaries.push_back(a.value);
+    t.forwarder = forwarder_.get();
     tcp_ = std::make_unique<TcpServer>(loop_, t, shared_);
     start_health();
     watch_zone_files();
@@ -103,9 +107,10 @@ class DnsService final : public Service {
     leases_.reset();
     notifier_.reset();
     file_watches_.clear();
-    tcp_.reset();
     start_timer_.reset();
-    workers_.clear();  // each joins its thread
+    workers_.clear();    // each joins its thread: no more hand-overs to the forwarder
+    forwarder_.reset();  // pending forwards end without answers
+    tcp_.reset();
   }
 
  private:
@@ -194,6 +199,7 @@ class DnsService final : public Service {
   ZoneSet zones_;
   std::uint32_t serial_ = 0;
   std::string fingerprint_;
+  std::unique_ptr<Forwarder> forwarder_;  // before the workers and TCP, which point at it
   std::vector<std::unique_ptr<UdpWorker>> workers_;
   uv::Handle<uv_timer_t> start_timer_;
   std::unique_ptr<TcpServer> tcp_;

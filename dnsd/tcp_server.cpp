@@ -27,6 +27,7 @@ struct TcpServer::Connection {
   int open_handles = 0;
   bool closing = false;
   std::uint32_t peer = 0;
+  std::uint64_t id = 0;
   std::vector<std::uint8_t> pending;  // bytes received, not yet a whole message
   std::vector<std::uint8_t> read_buffer = std::vector<std::uint8_t>(kMaxMessage + 2);
   std::vector<std::uint8_t> answer = std::vector<std::uint8_t>(kMaxMessage + 2);
@@ -57,6 +58,7 @@ void TcpServer::stop() noexcept {
 void TcpServer::accept() noexcept {
   auto* c = new Connection;
   c->server = this;
+  c->id = ++next_id_;
   uv_tcp_init(loop_, &c->tcp);
   uv_timer_init(loop_, &c->idle);
   c->open_handles = 2;
@@ -133,8 +135,18 @@ void TcpServer::consume(Connection* c) noexcept {
     if (c->pending.size() - at - 2 < len) break;  // incomplete is not malformed: wait for the rest
     const std::span<const std::uint8_t> query(c->pending.data() + at + 2, len);
     at += 2 + len;
-    const Answer a = answer(*tables, query, c->answer, Transport{.tcp = true}, rotation_);
+    const bool may_forward = options_.forwarder != nullptr && shared_.may_forward(c->peer);
+    const Answer a = answer(*tables, query, c->answer, Transport{.tcp = true, .may_forward = may_forward}, rotation_);
     if (a.drop != Drop::none) shared_.stats.drop(a.drop);
+    if (a.outcome == Outcome::forward) {
+      shared_.stats.query(a.qtype, rcode::noerror);
+      // RFC 7766 6.2.1.1: answers on one connection may come back out of order; the ID tells them apart.
+      options_.forwarder->forward(query, kMaxMessage, [this, id = c->id](std::span<const std::uint8_t> reply) {
+        for (Connection* conn : connections_)
+          if (conn->id == id && !conn->closing) send(conn, reply.data(), reply.size());
+      });
+      continue;
+    }
     if (a.outcome == Outcome::transfer) {
       const bool allowed =
           std::find(options_.secondaries.begin(), options_.secondaries.end(), c->peer) != options_.secondaries.end();

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/uv.hpp"
+#include "dnsd/forwarder.hpp"
 #include "dnsd/shared.hpp"
 
 namespace pb::dns {
@@ -15,6 +16,7 @@ struct TcpOptions {
   std::uint32_t idle_timeout_ms = 10000;
   std::uint32_t max_connections = 128;
   std::vector<std::uint32_t> secondaries;  // host order; the only sources allowed to transfer
+  Forwarder* forwarder = nullptr;          // names outside our zones, for clients allowed to forward
 };
 
 class TcpServer {
@@ -36,6 +38,7 @@ class TcpServer {
   uv::Handle<uv_tcp_t> listener_;
   std::vector<Connection*> connections_;
   std::uint32_t rotation_ = 0;
+  std::uint64_t next_id_ = 0;  // connections are found again by id when a forwarded answer comes back
 };
 
 }  // namespace pb::dns

@@ -26,11 +26,13 @@ double now_seconds(clockid_t clock) noexcept {
 
 }  // namespace
 
-UdpWorker::UdpWorker(const udp::Options& options, Shared& shared, const config::DnsRrl& rrl, const Ipv4Prefix& site)
+UdpWorker::UdpWorker(const udp::Options& options, Shared& shared, const config::DnsRrl& rrl, const Ipv4Prefix& site,
+                     Forwarder* forwarder)
     : shared_(shared),
       socket_(options),
       pktinfo_(options.packet_info),
       rrl_(rrl, site),
+      forwarder_(forwarder),
       in_buf_(kBatch * kQuerySize),
       out_buf_(kBatch * kAnswerSize),
       in_ctl_(kBatch * kControl),
@@ -100,8 +102,14 @@ std::size_t UdpWorker::serve(std::size_t received, std::uint32_t& rotation) noex
     const std::span<const std::uint8_t> query(in_buf_.data() + i * kQuerySize, len);
     const std::span<std::uint8_t> buf(out_buf_.data() + out * kAnswerSize, kAnswerSize);
     const std::uint32_t source = ntohl(peers_[i].sin_addr.s_addr);
-    const Answer a = answer(*tables, query, buf, Transport{.tcp = false, .may_forward = false}, rotation);
+    const bool may_forward = forwarder_ != nullptr && shared_.may_forward(source);
+    const Answer a = answer(*tables, query, buf, Transport{.tcp = false, .may_forward = may_forward}, rotation);
     if (a.drop != Drop::none) stats.drop(a.drop);
+    if (a.outcome == Outcome::forward) {
+      stats.query(a.qtype, rcode::noerror);
+      forwarder_->submit_udp(query, peers_[i], socket_.fd());
+      continue;
+    }
     if (a.outcome != Outcome::reply) continue;
     std::size_t size = a.size;
     switch (rrl_.check(source, second)) {

@@ -16,6 +16,7 @@
 
 #include "common/config/dnsd.hpp"
 #include "common/udp.hpp"
+#include "dnsd/forwarder.hpp"
 #include "dnsd/rrl.hpp"
 #include "dnsd/shared.hpp"
 
@@ -23,8 +24,9 @@ namespace pb::dns {
 
 class UdpWorker {
  public:
-  // `wildcard`: bound to 0.0.0.0, so every answer must leave from the address its query came to (IP_PKTINFO).
-  UdpWorker(const udp::Options& options, Shared& shared, const config::DnsRrl& rrl, const Ipv4Prefix& site);
+  // `forwarder` (may be null) gets the queries for names outside our zones from clients allowed to forward.
+  UdpWorker(const udp::Options& options, Shared& shared, const config::DnsRrl& rrl, const Ipv4Prefix& site,
+            Forwarder* forwarder = nullptr);
   ~UdpWorker();
   UdpWorker(const UdpWorker&) = delete;
   UdpWorker& operator=(const UdpWorker&) = delete;
@@ -40,6 +42,7 @@ class UdpWorker {
   udp::Socket socket_;
   bool pktinfo_;
   Rrl rrl_;
+  Forwarder* forwarder_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 
