@@ -19,3 +19,4 @@ while time.time() < end:
         if line.lower().startswith(b"call-id:"):
             call_id = line
     s.sendto(b"SIP/2.0 200 OK\r\n" + call_id + b"\r\nContent-Length: 0\r\n\r\n", peer)
+    print(data.split(b" ", 1)[0].decode(errors="replace"), flush=True)  # one line per request seen

@@ -12,8 +12,8 @@ mkdir -p "$DIR"
 site_toml $PORT '[dnsd.health]' 'check = "sip-udp"' 'interval_ms = 200' 'timeout_ms = 150' 'rise = 2' 'fall = 2' >"$DIR/site.toml"
 sed -i "s/^metrics_port = 0/metrics_port = $METRICS/" "$DIR/site.toml"
 
-"$HERE/fake_sip.py" $CS1 $SIP_PORT & SIP1=$!; PIDS+=("$SIP1")
-"$HERE/fake_sip.py" $CS2 $SIP_PORT & PIDS+=($!)
+"$HERE/fake_sip.py" $CS1 $SIP_PORT >/dev/null & SIP1=$!; PIDS+=("$SIP1")
+"$HERE/fake_sip.py" $CS2 $SIP_PORT >"$DIR/sip2.log" & PIDS+=($!)
 for _ in $(seq 50); do  # both responders listening before dnsd's first check
   [ "$(ss -Hlun "sport = :$SIP_PORT" | wc -l)" -ge 2 ] && break
   sleep 0.1
@@ -49,7 +49,16 @@ expect_eq "vm40ic1 down: _sips too" "0 0 $SIPS_PORT vm40ic2.lab.voip." "$(firsts
 expect_eq "metric shows vm40ic1 down" 'dnsd_member_up{member="vm40ic1"} 0' "$(curl -s 127.0.0.1:$METRICS/metrics | grep 'dnsd_member_up{member="vm40ic1"}')"
 expect_eq "state change logged once" "1" "$(grep -c "call server 'vm40ic1' (127.0.0.11) is down" "$DIR/dnsd.log")"
 
-"$HERE/fake_sip.py" $CS1 $SIP_PORT & PIDS+=($!)
+"$HERE/fake_sip.py" $CS1 $SIP_PORT >/dev/null & PIDS+=($!)
 wait_for "vm40ic1 back: provision rotates again" 3 'firsts provision.lab.voip A' "$CS1 $CS2"
 expect_eq "metric shows vm40ic1 up" 'dnsd_member_up{member="vm40ic1"} 1' "$(curl -s 127.0.0.1:$METRICS/metrics | grep 'dnsd_member_up{member="vm40ic1"}')"
+
+# Checks stop when their records go away: a reload without health checks leaves the responder alone.
+printf '[health]\ncheck = "none"\n' >"$DIR/dnsd.toml"
+kill -HUP "$DNSD_PID"
+sleep 0.5
+before=$(wc -l <"$DIR/sip2.log")
+sleep 1
+expect_eq "no OPTIONS after the checks were removed" "$before" "$(wc -l <"$DIR/sip2.log")"
+[ "$before" -gt 3 ] && ok "OPTIONS were seen while checking ($before)" || fail "only $before OPTIONS seen"
 finish

@@ -6,7 +6,7 @@ PORT=15310
 DIR=$WORK/records
 mkdir -p "$DIR"
 big=$(printf 'x%.0s' $(seq 200))
-site_toml $PORT 'secondaries = ["127.0.0.1"]' \
+site_toml $PORT 'secondaries = ["127.0.0.1"]' 'tcp_idle_timeout_ms = 500' \
   '[[dnsd.record]]' 'name = "big"' 'type = "TXT"' "data = \"\\\"$big\\\" \\\"$big\\\" \\\"$big\\\"\"" \
   '[[dnsd.record]]' 'name = "media"' 'type = "CNAME"' 'data = "vm40ic1"' >"$DIR/site.toml"
 start_dnsd "$DIR" $PORT
@@ -83,6 +83,9 @@ u.settimeout(3)
 u.sendto(q(9, "provision.lab.voip", qd=2), ("127.0.0.1", port))
 r = u.recv(512)
 assert struct.unpack(">H", r[:2])[0] == 9 and r[3] & 0xF == 1, r
+# The idle timeout (500 ms here) closes a silent connection.
+s.settimeout(3)
+assert s.recv(10) == b"", "idle connection not closed"
 PY
 
 # AXFR to the configured secondary (127.0.0.1) only.
