@@ -135,7 +135,7 @@ class DnsService final : public Service {
     publish();
     if (changed && model_->dnsd.notify && !model_->dnsd.secondaries.empty()) {
       if (!notifier_) notifier_ = std::make_unique<Notifier>(loop_);
-      for (const auto& z : zones_.zones) notifier_->notify(z.apex, model_->dnsd.secondaries);
+      for (const auto& z : zones_.zones) notifier_->notify(z.apex, model_->dnsd.secondaries, model_->dnsd.notify_port);
     }
     return true;
   }

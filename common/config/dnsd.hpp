@@ -146,6 +146,7 @@ struct DnsdSection {
   DnsRrl rrl;
   std::vector<Ipv4Address> secondaries;  // AXFR allowed to these, NOTIFY sent to them
   bool notify = true;
+  std::uint16_t notify_port = 53;
   DnsForward forward;
   bool dynamic_names = true;  // publish DHCP clients' host names from dhcpd's lease journal
   std::string lease_dir;      // empty: <state_dir>/dhcpd (common/lease_journal.hpp)
@@ -178,6 +179,7 @@ void describe(V& v, DnsdSection& s) {
   v.field("rrl", s.rrl, Key{.doc = "response rate limiting"});
   v.field("secondaries", s.secondaries, Key{.doc = "addresses allowed to AXFR; NOTIFY goes to them on change"});
   v.field("notify", s.notify, Key{.doc = "send NOTIFY to the secondaries when the zone changes"});
+  v.field("notify_port", s.notify_port, Key{.doc = "port the secondaries listen on for NOTIFY", .min = 1});
   v.field("forward", s.forward, Key{.doc = "forwarding of names outside our zones (off by default)"});
   v.field("dynamic_names", s.dynamic_names, Key{.doc = "publish DHCP clients' host names from dhcpd's lease journal"});
   v.field("lease_dir", s.lease_dir, Key{.doc = "folder of dhcpd's lease journal; default <state_dir>/dhcpd"});
