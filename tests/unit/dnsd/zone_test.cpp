@@ -176,3 +176,35 @@ TEST_F(ZoneFile, ConflictsWithGeneratedRecordsAreErrors) {
 
 }  // namespace
 }  // namespace pb::dns
+
+namespace pb::dns {
+namespace {
+
+TEST(DnsdConfig, PrintConfigRoundTripsEveryKey) {
+  auto m = test::model(R"([dnsd]
+workers = 2
+secondaries = ["192.0.2.53"]
+[[dnsd.record]]
+name = "media"
+type = "A"
+data = "10.250.1.160"
+ttl = 120
+ptr = false
+[dnsd.health]
+check = "sip-tcp"
+only_live = true
+[dnsd.rrl]
+exempt = ["192.0.2.0/24"]
+[dnsd.forward]
+upstream = ["192.0.2.1"]
+)");
+  ASSERT_TRUE(m);
+  const std::string printed = config::print(*m);
+  auto again = config::load_text(printed);
+  ASSERT_TRUE(again.model) << printed << again.diagnostics.str();
+  EXPECT_TRUE(again.model->dnsd == m->dnsd) << printed;
+  EXPECT_EQ(again.model->dnsd.record.at(0).ttl, 120u);
+}
+
+}  // namespace
+}  // namespace pb::dns
