@@ -19,7 +19,7 @@ lease_journal::Record lease(const char* host, const char* ip, std::int64_t start
   return r;
 }
 
-TEST(DynamicNames, BoundUnexpiredValidLabelsOnly) {
+TEST(DnsdDynamicNames, BoundUnexpiredValidLabelsOnly) {
   std::map<std::uint32_t, lease_journal::Record> latest;
   for (auto r : {lease("SEP0004F2AABBCC", "10.250.0.50", 100, 2000), lease("gone", "10.250.0.51", 100, 999),
                  lease("bad name", "10.250.0.52", 100, 2000),
@@ -33,7 +33,7 @@ TEST(DynamicNames, BoundUnexpiredValidLabelsOnly) {
   EXPECT_EQ(names[1].host, "sep0004f2aabbcc");
 }
 
-TEST(DynamicNames, PublishedWithPtrButNeverOverAConfiguredName) {
+TEST(DnsdDynamicNames, PublishedWithPtrButNeverOverAConfiguredName) {
   auto m = test::model();
   auto b = build_zones(
       *m, 1,

@@ -43,7 +43,7 @@ type = "MX"
 data = "10 vm40ic2"
 )";
 
-TEST(Engine, ProvisionAnswersBothServersAuthoritatively) {
+TEST(DnsdEngine, ProvisionAnswersBothServersAuthoritatively) {
   auto a = asker();
   auto m = a.ask("provision.lab.voip", type::A);
   EXPECT_EQ(m.rcode(), rcode::noerror);
@@ -55,7 +55,7 @@ TEST(Engine, ProvisionAnswersBothServersAuthoritatively) {
   EXPECT_FALSE(m.has_opt);
 }
 
-TEST(Engine, MultiAddressRRsetRotatesPerQuery) {
+TEST(DnsdEngine, MultiAddressRRsetRotatesPerQuery) {
   auto a = asker();
   std::vector<std::string> firsts;
   for (int i = 0; i < 4; ++i) firsts.push_back(a.ask("provision.lab.voip", type::A).answer[0].data);
@@ -64,7 +64,7 @@ TEST(Engine, MultiAddressRRsetRotatesPerQuery) {
   EXPECT_EQ(firsts[1], firsts[3]);
 }
 
-TEST(Engine, SrvRotatesAndCarriesTargetAddresses) {
+TEST(DnsdEngine, SrvRotatesAndCarriesTargetAddresses) {
   auto a = asker();
   auto m1 = a.ask("_sip._udp.lab.voip", type::SRV);
   auto m2 = a.ask("_sip._udp.lab.voip", type::SRV);
@@ -76,7 +76,7 @@ TEST(Engine, SrvRotatesAndCarriesTargetAddresses) {
   EXPECT_EQ(m1.additional[0].name, m1.answer[0].data.substr(9));
 }
 
-TEST(Engine, UnknownNameIsNxdomainWithSoa) {
+TEST(DnsdEngine, UnknownNameIsNxdomainWithSoa) {
   auto a = asker();
   auto m = a.ask("nothing.lab.voip", type::A);
   EXPECT_EQ(m.rcode(), rcode::nxdomain);
@@ -87,7 +87,7 @@ TEST(Engine, UnknownNameIsNxdomainWithSoa) {
   EXPECT_EQ(m.authority[0].ttl, 60u);  // min(SOA TTL, MINIMUM): RFC 2308
 }
 
-TEST(Engine, MissingTypeIsNodataWithSoa) {
+TEST(DnsdEngine, MissingTypeIsNodataWithSoa) {
   auto a = asker();
   auto m = a.ask("provision.lab.voip", type::AAAA);
   EXPECT_EQ(m.rcode(), rcode::noerror);
@@ -100,7 +100,7 @@ TEST(Engine, MissingTypeIsNodataWithSoa) {
   EXPECT_EQ(e.authority.size(), 1u);
 }
 
-TEST(Engine, CnameIsChasedInsideTheZone) {
+TEST(DnsdEngine, CnameIsChasedInsideTheZone) {
   auto a = asker(kExtra);
   auto m = a.ask("chain.lab.voip", type::A);
   EXPECT_EQ(datas(m.answer), (V{"chain.lab.voip. CNAME media.lab.voip.", "media.lab.voip. CNAME vm40ic1.lab.voip.",
@@ -118,7 +118,7 @@ TEST(Engine, CnameIsChasedInsideTheZone) {
   EXPECT_EQ(n.authority.size(), 1u);
 }
 
-TEST(Engine, WildcardSynthesisesTheQuestionsName) {
+TEST(DnsdEngine, WildcardSynthesisesTheQuestionsName) {
   auto a = asker(kExtra);
   auto m = a.ask("Phone-17.phones.lab.voip", type::TXT);
   ASSERT_EQ(m.answer.size(), 1u);
@@ -130,26 +130,26 @@ TEST(Engine, WildcardSynthesisesTheQuestionsName) {
   EXPECT_EQ(n.authority.size(), 1u);
 }
 
-TEST(Engine, QuestionCaseIsPreserved) {
+TEST(DnsdEngine, QuestionCaseIsPreserved) {
   auto a = asker();
   auto m = a.ask("PROVISION.Lab.VoIP", type::A);
   EXPECT_EQ(m.qname, "PROVISION.Lab.VoIP.");
   EXPECT_EQ(m.answer.size(), 2u);
 }
 
-TEST(Engine, MxGetsAdditionalAddress) {
+TEST(DnsdEngine, MxGetsAdditionalAddress) {
   auto a = asker(kExtra);
   auto m = a.ask("mail.lab.voip", type::MX);
   EXPECT_EQ(datas(m.additional), (V{"vm40ic2.lab.voip. A 10.250.1.152"}));
 }
 
-TEST(Engine, ReversePointer) {
+TEST(DnsdEngine, ReversePointer) {
   auto a = asker();
   auto m = a.ask("151.1.250.10.in-addr.arpa", type::PTR);
   EXPECT_EQ(datas(m.answer), (V{"151.1.250.10.in-addr.arpa. PTR vm40ic1.lab.voip."}));
 }
 
-TEST(Engine, TooBigForUdpIsTruncatedAndWholeOverTcp) {
+TEST(DnsdEngine, TooBigForUdpIsTruncatedAndWholeOverTcp) {
   auto a = asker(kExtra);
   auto small = a.ask("big.lab.voip", type::TXT);
   EXPECT_TRUE(small.tc());
@@ -164,7 +164,7 @@ TEST(Engine, TooBigForUdpIsTruncatedAndWholeOverTcp) {
   EXPECT_EQ(tcp.answer.size(), 1u);
 }
 
-TEST(Engine, EdnsAnswerCarriesOurPayloadAndBadVersionIsRefused) {
+TEST(DnsdEngine, EdnsAnswerCarriesOurPayloadAndBadVersionIsRefused) {
   auto a = asker();
   auto m = a.ask("provision.lab.voip", type::A, 4096);
   EXPECT_TRUE(m.has_opt);
@@ -176,7 +176,7 @@ TEST(Engine, EdnsAnswerCarriesOurPayloadAndBadVersionIsRefused) {
   EXPECT_TRUE(b.answer.empty());
 }
 
-TEST(Engine, NamesOutsideOurZonesAreRefused) {
+TEST(DnsdEngine, NamesOutsideOurZonesAreRefused) {
   auto a = asker();
   auto m = a.ask("www.example.com", type::A);
   EXPECT_EQ(m.rcode(), rcode::refused);
@@ -187,7 +187,7 @@ TEST(Engine, NamesOutsideOurZonesAreRefused) {
   EXPECT_EQ(r.outcome, Outcome::forward);
 }
 
-TEST(Engine, MalformedQueriesGetFormerrOrNothing) {
+TEST(DnsdEngine, MalformedQueriesGetFormerrOrNothing) {
   auto a = asker();
   auto q = make_query("provision.lab.voip", type::A);
   q[5] = 2;  // qdcount 2
@@ -212,7 +212,7 @@ TEST(Engine, MalformedQueriesGetFormerrOrNothing) {
   EXPECT_EQ(answer(*a.tables, resp, out, {}, rot).outcome, Outcome::drop);
 }
 
-TEST(Engine, OtherOpcodesAreNotImplemented) {
+TEST(DnsdEngine, OtherOpcodesAreNotImplemented) {
   auto a = asker();
   a.ask_bytes(make_query("lab.voip", type::SOA, 1, 0, 2));
   EXPECT_EQ(a.last.rcode, rcode::notimp);
@@ -220,7 +220,7 @@ TEST(Engine, OtherOpcodesAreNotImplemented) {
   EXPECT_EQ(a.last.rcode, rcode::notimp);
 }
 
-TEST(Engine, TransferOnlyOverTcpAtTheApex) {
+TEST(DnsdEngine, TransferOnlyOverTcpAtTheApex) {
   auto a = asker();
   std::vector<std::uint8_t> out(65535);
   std::uint32_t rot = 0;
@@ -237,7 +237,7 @@ TEST(Engine, TransferOnlyOverTcpAtTheApex) {
   EXPECT_EQ(a.last.rcode, rcode::notimp);
 }
 
-TEST(Engine, HealthPutsLiveMembersFirst) {
+TEST(DnsdEngine, HealthPutsLiveMembersFirst) {
   auto a = asker("", CompileOptions{.live = {false, true}});
   for (int i = 0; i < 3; ++i) {
     auto m = a.ask("provision.lab.voip", type::A);

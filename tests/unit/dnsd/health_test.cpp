@@ -9,7 +9,7 @@ namespace {
 
 using Ids = std::vector<std::size_t>;
 
-TEST(Health, UnknownCountsAsUpUntilFallFailures) {
+TEST(DnsdHealth, UnknownCountsAsUpUntilFallFailures) {
   HealthState s(2, 3);
   EXPECT_EQ(s.state(), HealthState::State::unknown);
   EXPECT_TRUE(s.live());  // PowerDNS #12557: never "nobody" before the first check
@@ -20,7 +20,7 @@ TEST(Health, UnknownCountsAsUpUntilFallFailures) {
   EXPECT_FALSE(s.live());
 }
 
-TEST(Health, RiseSuccessesBringItBackAndAFailureResetsThem) {
+TEST(DnsdHealth, RiseSuccessesBringItBackAndAFailureResetsThem) {
   HealthState s(2, 1);
   EXPECT_TRUE(s.record(false));
   EXPECT_FALSE(s.record(true));
@@ -31,13 +31,13 @@ TEST(Health, RiseSuccessesBringItBackAndAFailureResetsThem) {
   EXPECT_FALSE(s.record(true));
 }
 
-TEST(Health, FirstSuccessMakesUnknownUpWithoutAChange) {
+TEST(DnsdHealth, FirstSuccessMakesUnknownUpWithoutAChange) {
   HealthState s(3, 3);
   EXPECT_FALSE(s.record(true));
   EXPECT_EQ(s.state(), HealthState::State::up);
 }
 
-TEST(HealthSchedule, ChecksStartAtOnceThenEveryIntervalOneAtATime) {
+TEST(DnsdHealthSchedule, ChecksStartAtOnceThenEveryIntervalOneAtATime) {
   HealthSchedule h(2, 1000, 1, 2);
   EXPECT_EQ(h.due(0), (Ids{0, 1}));
   EXPECT_EQ(h.due(10), Ids{});  // in flight
@@ -54,7 +54,7 @@ TEST(HealthSchedule, ChecksStartAtOnceThenEveryIntervalOneAtATime) {
   EXPECT_EQ(h.live(), (std::vector<bool>{true, true}));
 }
 
-TEST(Rrl, LimitsPerNetworkWithSlipAndExemptsTheSite) {
+TEST(DnsdRrl, LimitsPerNetworkWithSlipAndExemptsTheSite) {
   config::DnsRrl c;
   c.rate = 3;
   c.slip = 2;

@@ -14,7 +14,7 @@ std::string bytes(std::initializer_list<int> b) {
   return s;
 }
 
-TEST(Name, FromTextGivesWireLabels) {
+TEST(DnsdName, FromTextGivesWireLabels) {
   EXPECT_EQ(*name_from_text("vm40ic1.lab.voip"), bytes({7, 'v', 'm', '4', '0', 'i', 'c', '1',  // "vm40ic1"
                                                         3, 'l', 'a', 'b',                      // "lab"
                                                         4, 'v', 'o', 'i', 'p',                 // "voip"
@@ -25,7 +25,7 @@ TEST(Name, FromTextGivesWireLabels) {
   EXPECT_EQ(*name_from_text("\\065.c"), bytes({1, 'A', 1, 'c', 0}));
 }
 
-TEST(Name, FromTextRefusesBadNames) {
+TEST(DnsdName, FromTextRefusesBadNames) {
   EXPECT_FALSE(name_from_text("a..b"));
   EXPECT_FALSE(name_from_text(std::string(64, 'x') + ".voip"));
   std::string long_name;
@@ -33,13 +33,13 @@ TEST(Name, FromTextRefusesBadNames) {
   EXPECT_FALSE(name_from_text(long_name));  // 256 bytes in wire form
 }
 
-TEST(Name, ToTextEscapes) {
+TEST(DnsdName, ToTextEscapes) {
   EXPECT_EQ(name_to_text(*name_from_text("_sip._udp.lab.voip")), "_sip._udp.lab.voip.");
   EXPECT_EQ(name_to_text(bytes({0})), ".");
   EXPECT_EQ(name_to_text(bytes({3, 'a', '.', ' ', 0})), "a\\.\\032.");
 }
 
-TEST(Name, QueryNameIsLowerCasedAndChecked) {
+TEST(DnsdName, QueryNameIsLowerCasedAndChecked) {
   const std::vector<std::uint8_t> msg{4, 'V', 'o', 'I', 'P', 0, 0xAA};
   std::uint8_t out[kMaxName];
   std::size_t pos = 0, len = 0;
@@ -66,7 +66,7 @@ TEST(Name, QueryNameIsLowerCasedAndChecked) {
   EXPECT_EQ(read_query_name(huge, pos, out, len), NameError::name_too_long);
 }
 
-TEST(Name, CompressedNamesFollowPointersBackwardsOnly) {
+TEST(DnsdName, CompressedNamesFollowPointersBackwardsOnly) {
   // 0: "lab.voip" ; 10: "vm40ic1" + pointer to 0 ; 20: a pointer to itself
   std::vector<std::uint8_t> msg{3,   'l', 'a', 'b', 4,   'v', 'o', 'i',  'p',  0,    7,
                                 'v', 'm', '4', '0', 'i', 'c', '1', 0xC0, 0x00, 0xC0, 20};
@@ -79,7 +79,7 @@ TEST(Name, CompressedNamesFollowPointersBackwardsOnly) {
   EXPECT_EQ(read_name(msg, pos, out), NameError::compression);
 }
 
-TEST(Name, CompressorPointsAtTheQuestionAndEarlierNames) {
+TEST(DnsdName, CompressorPointsAtTheQuestionAndEarlierNames) {
   Compressor c(36);  // the tail starts after the header (12), "_sip._udp.lab.voip" (20), QTYPE and QCLASS
   c.remember(*name_from_text("_sip._udp.lab.voip"), 12);
   std::vector<std::uint8_t> out;
@@ -94,7 +94,7 @@ TEST(Name, CompressorPointsAtTheQuestionAndEarlierNames) {
   EXPECT_EQ(out.size(), 18u);
 }
 
-TEST(Name, WithinFollowsLabelBoundaries) {
+TEST(DnsdName, WithinFollowsLabelBoundaries) {
   EXPECT_TRUE(is_within(*name_from_text("a.lab.voip"), *name_from_text("lab.voip")));
   EXPECT_TRUE(is_within(*name_from_text("lab.voip"), *name_from_text("lab.voip")));
   EXPECT_FALSE(is_within(*name_from_text("xlab.voip"), *name_from_text("lab.voip")));

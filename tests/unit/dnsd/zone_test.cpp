@@ -41,7 +41,7 @@ std::vector<std::string> rrset(const ZoneSet& zs, const std::string& owner, std:
 
 using V = std::vector<std::string>;
 
-TEST(SiteZone, SeedExampleHasExactlyTheGuidesRecords) {
+TEST(DnsdSiteZone, SeedExampleHasExactlyTheGuidesRecords) {
   auto m = model();
   auto zs = zones(*m);
   EXPECT_EQ(rrset(zs, "provision.lab.voip", type::A), (V{"10.250.1.151", "10.250.1.152"}));
@@ -65,7 +65,7 @@ TEST(SiteZone, SeedExampleHasExactlyTheGuidesRecords) {
   EXPECT_EQ(zs.members, (V{"vm40ic1", "vm40ic2"}));
 }
 
-TEST(SiteZone, PortsComeFromTheSite) {
+TEST(DnsdSiteZone, PortsComeFromTheSite) {
   auto r =
       config::load_text(std::string(test::kSite)
                             .replace(std::string(test::kSite).find("user"), 0, "sip_port = 5060\nsips_port = 5061\n"));
@@ -75,7 +75,7 @@ TEST(SiteZone, PortsComeFromTheSite) {
             (V{"0 0 5061 vm40ic1.lab.voip.", "0 0 5061 vm40ic2.lab.voip."}));
 }
 
-TEST(SiteZone, TomlRecordsMergeAndGetPtrs) {
+TEST(DnsdSiteZone, TomlRecordsMergeAndGetPtrs) {
   auto m = model(R"([[dnsd.record]]
 name = "media"
 type = "A"
@@ -101,7 +101,7 @@ data = "media2"
   EXPECT_EQ(rrset(zs, "sip.lab.voip", type::NAPTR).size(), 1u);
 }
 
-class ZoneFile : public ::testing::Test {
+class DnsdZoneFile : public ::testing::Test {
  protected:
   std::filesystem::path dir = std::filesystem::temp_directory_path() / ("pbdns-zone-" + std::to_string(::getpid()));
   void SetUp() override { std::filesystem::create_directories(dir); }
@@ -114,7 +114,7 @@ class ZoneFile : public ::testing::Test {
   }
 };
 
-TEST_F(ZoneFile, MergesIntoTheSiteZoneAndTakesOverItsSoa) {
+TEST_F(DnsdZoneFile, MergesIntoTheSiteZoneAndTakesOverItsSoa) {
   write("lab.zone", R"($ORIGIN lab.voip.
 $TTL 300
 @        IN SOA ns1.lab.voip. admin.lab.voip. 7 3600 600 86400 30
@@ -131,7 +131,7 @@ mail     IN MX  10 media
   EXPECT_EQ(rrset(b.zones, "provision.lab.voip", type::A), (V{"10.250.1.151", "10.250.1.152"}));
 }
 
-TEST_F(ZoneFile, AnotherOriginIsAZoneOfItsOwn) {
+TEST_F(DnsdZoneFile, AnotherOriginIsAZoneOfItsOwn) {
   write("local.zone",
         "$ORIGIN lab.local.\n@ 60 IN SOA ns.lab.local. h.lab.local. 1 2 3 4 5\n@ 60 IN NS ns\nns 60 IN A 10.0.0.1\n");
   auto b = build("[[dnsd.zone_file]]\nfile = \"local.zone\"\norigin = \"lab.local\"\n");
@@ -139,7 +139,7 @@ TEST_F(ZoneFile, AnotherOriginIsAZoneOfItsOwn) {
   EXPECT_EQ(rrset(b.zones, "ns.lab.local", type::A), (V{"10.0.0.1"}));
 }
 
-TEST_F(ZoneFile, BrokenFilesSayWhereAndWhy) {
+TEST_F(DnsdZoneFile, BrokenFilesSayWhereAndWhy) {
   write("bad.zone", "$ORIGIN lab.voip.\n$TTL 60\n@ IN SOA ns h 1 2 3 4 5\nmedia IN A 10.250.1.300\n");
   auto b = build("[[dnsd.zone_file]]\nfile = \"bad.zone\"\n");
   ASSERT_EQ(b.errors.size(), 1u);
@@ -161,7 +161,7 @@ TEST_F(ZoneFile, BrokenFilesSayWhereAndWhy) {
   EXPECT_NE(b.errors[0].find("type HINFO is not served"), std::string::npos) << b.errors[0];
 }
 
-TEST_F(ZoneFile, ConflictsWithGeneratedRecordsAreErrors) {
+TEST_F(DnsdZoneFile, ConflictsWithGeneratedRecordsAreErrors) {
   write("c.zone", "$ORIGIN lab.voip.\n@ 60 IN SOA ns h 1 2 3 4 5\nprovision 60 IN A 10.250.1.9\n");
   auto b = build("[[dnsd.zone_file]]\nfile = \"c.zone\"\n");
   ASSERT_EQ(b.errors.size(), 1u);
