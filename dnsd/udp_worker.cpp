@@ -104,7 +104,14 @@ std::size_t UdpWorker::serve(std::size_t received, std::uint32_t& rotation) noex
     const std::uint32_t source = ntohl(peers_[i].sin_addr.s_addr);
     const bool may_forward = forwarder_ != nullptr && shared_.may_forward(source);
     const Answer a = answer(*tables, query, buf, Transport{.tcp = false, .may_forward = may_forward}, rotation);
-    if (a.drop != Drop::none) stats.drop(a.drop);
+    if (a.drop != Drop::none) {
+      stats.drop(a.drop);
+      // At most one line a second per worker: hostile traffic never floods the log.
+      if (log::level() <= log::Level::debug && second != last_drop_log_) {
+        last_drop_log_ = second;
+        log::debug("dnsd", "malformed query from '{}' ({})", Ipv4Address{source}.str(), drop_name(a.drop));
+      }
+    }
     if (a.outcome == Outcome::forward) {
       stats.query(a.qtype, rcode::noerror);
       forwarder_->submit_udp(query, peers_[i], socket_.fd());

@@ -43,6 +43,7 @@ class UdpWorker {
   bool pktinfo_;
   Rrl rrl_;
   Forwarder* forwarder_;
+  std::uint64_t last_drop_log_ = 0;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 
