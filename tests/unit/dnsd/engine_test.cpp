@@ -252,5 +252,54 @@ TEST(DnsdEngine, HealthPutsLiveMembersFirst) {
   EXPECT_EQ(none.ask("provision.lab.voip", type::A).answer.size(), 2u);  // all down: all of them
 }
 
+TEST(DnsdEngine, AdditionalIsDroppedBeforeSettingTc) {
+  std::string cfg;
+  for (int i = 0; i < 6; ++i) {
+    const std::string host = "a-rather-long-host-name-for-the-test-number-" + std::to_string(i);
+    cfg += "[[dnsd.record]]\nname = \"_x._tcp\"\ntype = \"SRV\"\ndata = \"0 0 5060 " + host + "\"\n";
+    cfg +=
+        "[[dnsd.record]]\nname = \"" + host + "\"\ntype = \"A\"\ndata = \"10.250.2." + std::to_string(i + 1) + "\"\n";
+  }
+  auto a = asker(cfg);
+  auto m = a.ask("_x._tcp.lab.voip", type::SRV);  // 512 bytes: the SRV RRset fits, its addresses do not
+  EXPECT_FALSE(m.tc());
+  EXPECT_EQ(m.answer.size(), 6u);
+  EXPECT_TRUE(m.additional.empty());
+  auto e = a.ask("_x._tcp.lab.voip", type::SRV, 1232);
+  EXPECT_EQ(e.additional.size(), 6u);
+}
+
+TEST(DnsdEngine, DelegationGivesAReferralWithGlue) {
+  auto a = asker(R"([[dnsd.record]]
+name = "branch"
+type = "NS"
+data = "ns.branch"
+[[dnsd.record]]
+name = "ns.branch"
+type = "A"
+data = "10.250.9.1"
+)");
+  auto m = a.ask("phone.branch.lab.voip", type::A);
+  EXPECT_FALSE(m.aa());
+  EXPECT_TRUE(m.answer.empty());
+  EXPECT_EQ(datas(m.authority), (V{"branch.lab.voip. NS ns.branch.lab.voip."}));
+  EXPECT_EQ(datas(m.additional), (V{"ns.branch.lab.voip. A 10.250.9.1"}));
+}
+
+TEST(DnsdEngine, EdnsDetails) {
+  auto a = asker();
+  auto q = make_query("provision.lab.voip", type::A, 5, 100);  // below 512: treated as 512
+  q[q.size() - 4] = 0x80;                                      // DO
+  auto m = a.ask_bytes(q);
+  EXPECT_TRUE(m.has_opt);
+  EXPECT_EQ(m.answer.size(), 2u);
+  auto any = a.ask("lab.voip", type::ANY);
+  EXPECT_EQ(any.answer.size(), 2u);  // SOA and NS
+  auto chaos = make_query("version.bind", 16);
+  chaos[chaos.size() - 1] = 3;  // class CH
+  a.ask_bytes(chaos);
+  EXPECT_EQ(a.last.rcode, rcode::refused);
+}
+
 }  // namespace
 }  // namespace pb::dns
