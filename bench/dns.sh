@@ -5,10 +5,11 @@
 # figure that matters is server CPU time per query, at the generator's ceiling and at a fixed 20k qps
 # (reference/bench-notes.md). Prints queries/s, average and p99 latency, CPU per query, and the ratios.
 #
-# Usage: bench/dns.sh [build-dir] [seconds per run]   (needs root for nothing; ports 15390-15393)
+# Usage: bench/dns.sh [build-dir] [seconds per run] [runs]   (ports 15390-15391; medians of the runs)
 set -euo pipefail
 BUILD=${1:-build}
 SECONDS_PER_RUN=${2:-10}
+RUNS=${3:-3}
 BIN=$(cd "$BUILD/bin" && pwd)
 WORK=$(mktemp -d /tmp/pbdns-bench.XXXXXX)
 DNSD_PORT=15390
@@ -131,27 +132,40 @@ run() {
     p99=-
   fi
   awk -v n="$name" -v m="$mode" -v q="$qps" -v d="$done_q" -v c=$((after - before)) -v hz="$HZ" -v a="$avg" -v p="$p99" \
-    'BEGIN { cpu = c / hz; printf "%-6s %-8s qps=%9.0f  avg=%7.1fus  p99=%7s  cpu=%6.2fs  cpu/query=%6.2fus\n",
+    'BEGIN { cpu = c / hz; printf "%-4s %-7s qps=%.0f avg=%.1fus p99=%s cpu=%.2fs cpu/query=%.2fus\n",
              n, m, q, a * 1e6, (p == "-" ? "-" : sprintf("%.1fus", p * 1e6)), cpu, cpu / d * 1e6 }'
 }
 
-echo "zone: $(grep -c . "$WORK/nsd/lab.voip.zone") records; $SECONDS_PER_RUN s per run; server on CPU $SERVER_CPU, dnsperf on CPU $CLIENT_CPU"
+echo "zone: $(grep -c . "$WORK/nsd/lab.voip.zone") records; $RUNS x $SECONDS_PER_RUN s per case, interleaved;" \
+  "server on CPU $SERVER_CPU, dnsperf on CPU $CLIENT_CPU"
 results=()
 for mode in ceiling fixed; do
-  results+=("$(run dnsd $DNSD_PORT "$DNSD_PID" $mode)")
-  results+=("$(run nsd $NSD_PORT "$(nsd_pids)" $mode)")
+  for _ in $(seq "$RUNS"); do
+    results+=("$(run dnsd $DNSD_PORT "$DNSD_PID" $mode)")
+    results+=("$(run nsd $NSD_PORT "$(nsd_pids)" $mode)")
+  done
 done
 printf '%s\n' "${results[@]}"
+# Medians per server and mode, then the ratios the issue asks for.
 printf '%s\n' "${results[@]}" | awk '
-  { for (i = 1; i <= NF; ++i) if ($i ~ /^cpu\/query=/) { split($i, kv, "="); c[$1 " " $2] = kv[2] + 0 }
-    for (i = 1; i <= NF; ++i) if ($i ~ /^p99=/) { split($i, kv, "="); p[$1 " " $2] = kv[2] + 0 } }
+  function median(key,   n, i, j, t, a) {
+    n = split(vals[key], a, " ")
+    for (i = 1; i <= n; ++i) for (j = i + 1; j <= n; ++j) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return a[int((n + 1) / 2)]
+  }
+  { for (i = 3; i <= NF; ++i) { split($i, kv, "="); sub(/us$/, "", kv[2]); vals[$1 " " $2 " " kv[1]] = vals[$1 " " $2 " " kv[1]] " " kv[2] } }
   END {
-    for (m in c) {}
     split("ceiling fixed", modes, " ")
     for (k = 1; k <= 2; ++k) {
-      mode = modes[k]
-      if (c["nsd " mode] > 0)
-        printf "ratio %-8s dnsd/nsd CPU per query = %.2f (target <= 0.67)%s\n", mode, c["dnsd " mode] / c["nsd " mode],
-               (mode == "fixed" && p["nsd " mode] > 0) ? sprintf("; p99 dnsd/nsd = %.2f", p["dnsd " mode] / p["nsd " mode]) : ""
+      m = modes[k]
+      for (s = 1; s <= 2; ++s) {
+        srv = s == 1 ? "dnsd" : "nsd"
+        printf "median %-5s %-8s qps=%9.0f  cpu/query=%6.2fus  p99=%s\n", srv, m, median(srv " " m " qps"),
+               median(srv " " m " cpu/query"), (m == "fixed" ? median(srv " " m " p99") "us" : "-")
+      }
+      c = median("dnsd " m " cpu/query") / median("nsd " m " cpu/query")
+      printf "ratio  %-8s dnsd/nsd CPU per query = %.2f (target <= 0.67)", m, c
+      if (m == "fixed") printf "; p99 dnsd/nsd = %.2f", median("dnsd " m " p99") / median("nsd " m " p99")
+      printf "\n"
     }
   }'
