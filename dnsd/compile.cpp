@@ -141,6 +141,7 @@ class Compiler {
         if (const Node* d = delegation(z, name)) {
           t->referrals.push_back(std::make_unique<Compiled>(referral(z, *d)));
           e.referral = t->referrals.back().get();
+          e.cut = d == &node;
         }
         fill(z, node, name, false, e.types, e.other, e.cname);
         if (name.size() > 2 && name[0] == 1 && name[1] == '*') {

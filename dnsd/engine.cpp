@@ -8,6 +8,7 @@ namespace pb::dns {
 namespace {
 
 constexpr std::size_t kOptSize = 11;
+constexpr std::uint16_t kTypeDs = 43;
 
 void put16(std::uint8_t* p, std::uint16_t v) noexcept {
   p[0] = static_cast<std::uint8_t>(v >> 8);
@@ -115,6 +116,7 @@ Answer answer(const Tables& t, std::span<const std::uint8_t> msg, std::span<std:
     const NodeEntry* node = find_node(t, qname);
     const Compiled* c = nullptr;
     bool wild = false;
+    const bool exact = node != nullptr;
     if (node == nullptr) {
       // Closest encloser: the first ancestor we hold (empty non-terminals are held too).
       std::string_view enc = qname;
@@ -141,7 +143,9 @@ Answer answer(const Tables& t, std::span<const std::uint8_t> msg, std::span<std:
         }
       }
     }
-    if (node->referral != nullptr) c = node->referral;
+    // DS lives on the parent side of a cut (RFC 4035 3.1.4.1): answered here, not referred.
+    const bool ds_at_cut = exact && node->cut && q.qtype == kTypeDs;
+    if (node->referral != nullptr && !ds_at_cut) c = node->referral;
     if (q.qtype == type::AXFR || q.qtype == type::IXFR) {
       const bool apex = !wild && c == nullptr && t.zones[node->zone].apex == qname;
       if (!tr.tcp || !apex) {

@@ -37,6 +37,7 @@ struct TypedAnswer {
 struct NodeEntry {
   std::uint32_t zone = 0;
   const Compiled* referral = nullptr;  // at or below a delegation: answer with this instead
+  bool cut = false;                    // this very name holds the delegation's NS (DS is answered here)
   std::vector<TypedAnswer> types;      // positive answers (ANY included), or CNAME chases by final type
   Compiled other;                      // NODATA, or for a CNAME node the chase for types not listed
   bool cname = false;

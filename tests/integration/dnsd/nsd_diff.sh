@@ -84,7 +84,7 @@ questions=(
   "_sip._udp.lab.test SRV" "_sip._tcp.lab.test SRV" "_udp.lab.test A" "nothing.lab.test A" "deep.nothing.lab.test TXT"
   "www.lab.test A" "alias.lab.test A" "alias.lab.test CNAME" "www.lab.test TXT" "out.lab.test A" "broken.lab.test A"
   "a.phones.lab.test A" "x.y.phones.lab.test TXT" "a.phones.lab.test MX" "phones.lab.test A"
-  "sip.lab.test NAPTR" "151.lab.test PTR" "branch.lab.test A" "host.branch.lab.test A" "ns.branch.lab.test A"
+  "sip.lab.test NAPTR" "151.lab.test PTR" "branch.lab.test A" "branch.lab.test DS" "branch.lab.test NS" "x.branch.lab.test DS" "host.branch.lab.test A" "ns.branch.lab.test A"
 )
 for q in "${questions[@]}"; do
   # shellcheck disable=SC2086
