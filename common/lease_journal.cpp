@@ -72,6 +72,32 @@ std::vector<std::uint8_t> read_whole(const std::string& path, bool& exists) {
   return bytes;
 }
 
+// The bytes of `path` from `offset` on (a follower reads only what is new). exists=false when absent.
+std::vector<std::uint8_t> read_from(const std::string& path, std::uint64_t offset, bool& exists) {
+  exists = false;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return {};
+    fail("cannot open", path);
+  }
+  exists = true;
+  std::vector<std::uint8_t> bytes;
+  std::uint8_t buf[65536];
+  for (off_t at = static_cast<off_t>(offset);;) {
+    const ssize_t n = ::pread(fd, buf, sizeof buf, at);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ::close(fd);
+      fail("cannot read", path);
+    }
+    if (n == 0) break;
+    bytes.insert(bytes.end(), buf, buf + n);
+    at += n;
+  }
+  ::close(fd);
+  return bytes;
+}
+
 void put_bytes(WireWriter& w, std::span<const std::uint8_t> b, std::size_t max) {
   const std::size_t n = std::min(b.size(), max);
   w.u8(static_cast<std::uint8_t>(n));
@@ -383,17 +409,16 @@ std::size_t Follower::poll(const std::function<void(const Record&)>& on_record, 
   std::size_t delivered = 0;
   for (;;) {
     bool exists = false;
-    auto bytes = generation_ == 0 ? std::vector<std::uint8_t>{} : read_whole(journal_path(dir_, generation_), exists);
+    auto bytes = generation_ == 0 ? std::vector<std::uint8_t>{}
+                                  : read_from(journal_path(dir_, generation_), kHeaderSize + offset_, exists);
     if (generation_ != 0 && !exists) return delivered + start_over(on_record, reset);  // compacted away
-    if (bytes.size() >= kHeaderSize + offset_) {
-      Reader reader(std::span<const std::uint8_t>(bytes).subspan(kHeaderSize + offset_));
-      Record rec;
-      while (reader.next(rec) == Reader::Status::record) {
-        on_record(rec);
-        ++delivered;
-      }
-      offset_ += reader.good_end();
+    Reader reader(bytes);
+    Record rec;
+    while (reader.next(rec) == Reader::Status::record) {
+      on_record(rec);
+      ++delivered;
     }
+    offset_ += reader.good_end();
     auto gens = journal_generations(dir_);
     auto it = std::upper_bound(gens.begin(), gens.end(), generation_);
     if (it == gens.end()) return delivered;

@@ -137,6 +137,10 @@ class Writer {
   Writer& operator=(const Writer&) = delete;
 
   void append(const Record& record) { encode(record, pending_); }
+  // Records already framed by encode() (a committer thread hands over whole batches).
+  void append_encoded(std::span<const std::uint8_t> bytes) {
+    pending_.insert(pending_.end(), bytes.begin(), bytes.end());
+  }
   bool has_pending() const noexcept { return !pending_.empty(); }
   // Writes and fdatasyncs what append() buffered. false on an I/O error (nothing may be acknowledged then;
   // the buffer is kept so the next sync retries).
