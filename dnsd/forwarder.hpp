@@ -1,0 +1,56 @@
+#pragma once
+// Forwarding of names outside our zones (off unless dnsd.forward.upstream is set) through c-ares on the
+// service's loop (common/ares_uv.hpp: one uv_poll_t per c-ares socket, a timer from ares_timeout).
+//
+// Only clients inside dnsd.forward.clients get here (the engine answers REFUSED to everyone else: never an
+// open resolver). c-ares replaces the query ID with its own: the client's ID is put back. An answer larger
+// than the client may take (512, or its EDNS size up to ours) goes back truncated (TC=1) so the client
+// retries over TCP. Debian 12's c-ares (1.18) has no query cache, so nothing outlives the upstream's TTLs.
+//
+// UDP workers run on their own threads: they hand queries over through submit() (a locked queue and a
+// uv_async_t); the answer is sent from the loop thread on the worker's socket (sendto is thread-safe).
+#include <netinet/in.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <vector>
+
+#include "common/ares_uv.hpp"
+#include "common/config/dnsd.hpp"
+#include "common/uv.hpp"
+
+namespace pb::dns {
+
+class Forwarder {
+ public:
+  using Reply = std::function<void(std::span<const std::uint8_t> answer)>;
+
+  Forwarder(uv_loop_t* loop, const config::DnsForward& config, std::uint16_t our_payload);
+  ~Forwarder();
+
+  // From any thread: forward a UDP query and answer `peer` on socket `fd`.
+  void submit_udp(std::span<const std::uint8_t> query, const sockaddr_in& peer, int fd);
+  // From the loop thread: forward `query`; `reply` runs on the loop with the answer (limit: TCP, 65535).
+  void forward(std::span<const std::uint8_t> query, std::size_t limit, Reply reply);
+
+ private:
+  struct Udp {
+    std::vector<std::uint8_t> query;
+    sockaddr_in peer;
+    int fd;
+  };
+  void drain() noexcept;
+
+  std::uint16_t our_payload_;
+  std::unique_ptr<ares::Resolver> resolver_;
+  uv::Handle<uv_async_t> wake_;
+  std::mutex mutex_;
+  std::deque<Udp> queue_;
+  std::size_t in_flight_ = 0;
+};
+
+}  // namespace pb::dns

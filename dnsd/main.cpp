@@ -1,0 +1,14 @@
+// phoneboot-dnsd: authoritative DNS for the voice zone. The daemon skeleton does arguments, configuration,
+// privileges, signals and metrics; dnsd only supplies how to start.
+#include "common/daemon.hpp"
+#include "dnsd/service.hpp"
+
+int main(int argc, char** argv) {
+  pb::DaemonSpec spec;
+  spec.name = "dnsd";
+  spec.common = [](const pb::config::Model& m) -> const pb::config::ServiceCommon& { return m.dnsd.common; };
+  spec.start = [](pb::DaemonContext& context) { return pb::dns::start_service(context); };
+  // Port 53 is bound before the drop; nothing privileged is needed afterwards.
+  spec.capabilities = [](const pb::config::Model&) { return std::vector<int>{}; };
+  return pb::run_daemon(argc, argv, spec);
+}

@@ -1,0 +1,12 @@
+#pragma once
+// phoneboot-dnsd as a running pb::Service: binds UDP (one SO_REUSEPORT socket per worker) and TCP, builds the
+// tables, and rebuilds them beside the running ones on SIGHUP, on a zone file change and on a health change.
+#include <memory>
+
+#include "common/daemon.hpp"
+
+namespace pb::dns {
+
+std::unique_ptr<Service> start_service(DaemonContext& context);
+
+}  // namespace pb::dns
