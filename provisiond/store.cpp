@@ -302,9 +302,10 @@ Result<bool, StoreError> Upload::commit() noexcept {
   if (::fdatasync(fd_.get()) != 0) return Err(StoreError::Io);
   fd_.reset();
   const int dir = store_->upload_fd_.get();
+  const bool created = ::faccessat(dir, final_name_.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) != 0;
   if (::renameat(dir, temp_name_.c_str(), dir, final_name_.c_str()) != 0) return Err(from_errno(errno));
   done_ = true;
-  return true;
+  return created;
 }
 
 }  // namespace pb::prov

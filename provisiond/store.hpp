@@ -113,6 +113,7 @@ class Upload {
 
   // False (and nothing written) once the per-file cap would be passed.
   Result<bool, StoreError> write(std::span<const std::uint8_t> bytes) noexcept;
+  // Renames the file into place; true when it did not exist before.
   Result<bool, StoreError> commit() noexcept;
   std::uint64_t size() const noexcept { return written_; }
   const std::string& name() const noexcept { return final_name_; }
