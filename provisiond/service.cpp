@@ -5,6 +5,7 @@
 #include "common/log.hpp"
 #include "provisiond/http_server.hpp"
 #include "provisiond/store.hpp"
+#include "provisiond/tftp_server.hpp"
 #include "provisiond/tls.hpp"
 
 namespace pb::prov {
@@ -41,6 +42,24 @@ HttpServerOptions http_options(const config::Model& m, std::uint16_t port) {
   return o;
 }
 
+TftpServerOptions tftp_options(const config::Model& m) {
+  const auto& s = m.provisiond;
+  TftpServerOptions o;
+  o.listen = s.listen;
+  o.port = s.tftp.port;
+  o.limits.max_blksize = s.tftp.max_blksize;
+  o.limits.max_windowsize = s.tftp.max_windowsize;
+  o.limits.timeout_ms = s.tftp.timeout_ms;
+  o.limits.max_timeout_ms = s.tftp.max_timeout_ms;
+  o.limits.give_up_ms = s.tftp.give_up_s * 1000;
+  o.limits.rollover = s.tftp.rollover;
+  o.limits.max_upload_bytes = s.upload.max_file_bytes;
+  o.max_transfers = s.tftp.max_transfers;
+  o.write = s.tftp.write && s.upload.enabled;
+  for (const auto& r : s.tftp.rename) o.rename.push_back({r.pattern, r.replacement});
+  return o;
+}
+
 std::string resolve(const config::Model& m, const std::string& path) {
   if (path.empty() || path.front() == '/') return path;
   return m.directory + "/" + path;
@@ -65,16 +84,19 @@ class ProvisionService final : public Service {
       : model_(ctx.model),
         store_(store_options(*ctx.model)),
         http_stats_(ctx.metrics, "http"),
-        https_stats_(ctx.metrics, "https") {
+        https_stats_(ctx.metrics, "https"),
+        tftp_stats_(ctx.metrics, "tftp") {
     const auto& s = model_->provisiond;
     if (s.http) http_.emplace(ctx.loop, store_, http_stats_, http_options(*model_, s.port), nullptr);
     if (s.https.enabled) {
       tls_ = make_tls_context(tls_options(*model_));
       https_.emplace(ctx.loop, store_, https_stats_, http_options(*model_, s.https.port), tls_.get());
     }
-    log::info("provisiond", "serving '{}'{}{}", config::provisiond_root(*model_),
+    if (s.tftp.enabled) tftp_.emplace(ctx.loop, store_, tftp_stats_, tftp_options(*model_));
+    log::info("provisiond", "serving '{}'{}{}{}", config::provisiond_root(*model_),
               http_ ? fmt::format(", http port {}", http_->port()) : "",
-              https_ ? fmt::format(", https port {}", https_->port()) : "");
+              https_ ? fmt::format(", https port {}", https_->port()) : "",
+              tftp_ ? fmt::format(", tftp port {}", tftp_->port()) : "");
   }
 
   void reload(std::shared_ptr<const config::Model> model) override {
@@ -88,20 +110,23 @@ class ProvisionService final : public Service {
       log::warning("provisiond", "directories, ports and TLS settings change on restart; the rest applies now");
     if (http_) http_->update(http_options(*model, old.port));
     if (https_) https_->update(http_options(*model, old.https.port));
+    if (tftp_) tftp_->update(tftp_options(*model));
     model_ = std::move(model);
   }
 
   void stop() override {
     if (http_) http_->stop();
     if (https_) https_->stop();
+    if (tftp_) tftp_->stop();
   }
 
  private:
   std::shared_ptr<const config::Model> model_;
   FileStore store_;
-  Stats http_stats_, https_stats_;
+  Stats http_stats_, https_stats_, tftp_stats_;
   SslCtxPtr tls_;
   std::optional<HttpServer> http_, https_;
+  std::optional<TftpServer> tftp_;
 };
 
 }  // namespace

@@ -21,6 +21,16 @@ metrics::Counter& Stats::requests(int status) {
   return *it->second;
 }
 
+metrics::Counter& Stats::requests(const std::string& status) {
+  auto it = by_name_.find(status);
+  if (it == by_name_.end()) {
+    auto& c = registry_.counter("provisiond_requests_total", "requests and transfers by status",
+                                {{"protocol", protocol_}, {"status", status}});
+    it = by_name_.emplace(status, &c).first;
+  }
+  return *it->second;
+}
+
 void Stats::drop(const char* reason) {
   auto it = drops_.find(std::string_view(reason));
   if (it == drops_.end()) {

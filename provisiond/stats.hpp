@@ -19,6 +19,7 @@ class Stats {
   Stats(metrics::Registry& registry, std::string protocol);
 
   metrics::Counter& requests(int status);
+  metrics::Counter& requests(const std::string& status);  // TFTP: "ok" or the error's name
   void drop(const char* reason);
   metrics::Counter& sent;
   metrics::Counter& received;
@@ -29,6 +30,7 @@ class Stats {
   metrics::Registry& registry_;
   std::string protocol_;
   std::map<int, metrics::Counter*> by_status_;
+  std::map<std::string, metrics::Counter*, std::less<>> by_name_;
   std::map<std::string, metrics::Counter*, std::less<>> drops_;
 };
 
