@@ -53,6 +53,15 @@ tftp::ErrorCode code_for(StoreError e) noexcept {
   return tftp::ErrorCode::NotDefined;
 }
 
+const char* message_for(StoreError e) noexcept {
+  switch (e) {
+    case StoreError::NotFound: return "file not found";
+    case StoreError::TooLarge: return "file too large";
+    case StoreError::Io: return "i/o error";
+    default: return "access violation";
+  }
+}
+
 class FileSource final : public tftp::Source {
  public:
   FileSource(UniqueFd fd, std::uint64_t size) : fd_(std::move(fd)), size_(size) {}
@@ -328,7 +337,7 @@ void TftpServer::on_request(const udp::Datagram& d) noexcept {
   if (req.write) {
     if (!options_.write) return refuse(tftp::ErrorCode::AccessViolation, "writes are disabled", "write-disabled");
     auto up = store_.begin_upload(req.filename, req.options.tsize.value_or(0));
-    if (!up) return refuse(code_for(up.error()), to_string(up.error()), "upload-refused");
+    if (!up) return refuse(code_for(up.error()), message_for(up.error()), "upload-refused");
     t->target = std::make_unique<UploadTarget>(std::move(up.value()));
   } else {
     const std::string name = rename(req.filename);
