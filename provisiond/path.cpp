@@ -38,15 +38,15 @@ const char* to_string(PathError e) noexcept {
 }
 
 Result<std::string, PathError> percent_decode(std::string_view in) noexcept {
-  if (in.size() > kMaxPath) return Err(PathError::TooLong);
+  if (in.size() > kMaxPath) return Err{PathError::TooLong};
   std::string out;
   out.reserve(in.size());
   for (std::size_t i = 0; i < in.size(); ++i) {
     char c = in[i];
     if (c == '%') {
-      if (in.size() - i < 3) return Err(PathError::BadEncoding);
+      if (in.size() - i < 3) return Err{PathError::BadEncoding};
       const int hi = hex_value(in[i + 1]), lo = hex_value(in[i + 2]);
-      if (hi < 0 || lo < 0) return Err(PathError::BadEncoding);
+      if (hi < 0 || lo < 0) return Err{PathError::BadEncoding};
       c = static_cast<char>(hi * 16 + lo);
       i += 2;
     }
@@ -56,7 +56,7 @@ Result<std::string, PathError> percent_decode(std::string_view in) noexcept {
 }
 
 Result<std::string, PathError> normalize(std::string_view name, bool backslash_is_slash) noexcept {
-  if (name.size() > kMaxPath) return Err(PathError::TooLong);
+  if (name.size() > kMaxPath) return Err{PathError::TooLong};
   std::string out;
   out.reserve(name.size());
   std::size_t start = 0;
@@ -65,17 +65,17 @@ Result<std::string, PathError> normalize(std::string_view name, bool backslash_i
     while (end < name.size() && name[end] != '/' && !(backslash_is_slash && name[end] == '\\')) ++end;
     const std::string_view part = name.substr(start, end - start);
     for (char c : part)
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return Err(PathError::BadEncoding);
-    if (part == "..") return Err(PathError::Traversal);
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return Err{PathError::BadEncoding};
+    if (part == "..") return Err{PathError::Traversal};
     if (!part.empty() && part != ".") {
-      if (part.front() == '.') return Err(PathError::Hidden);
+      if (part.front() == '.') return Err{PathError::Hidden};
       if (!out.empty()) out.push_back('/');
       out.append(part);
     }
     if (end == name.size()) break;
     start = end + 1;
   }
-  if (out.empty()) return Err(PathError::Empty);
+  if (out.empty()) return Err{PathError::Empty};
   return out;
 }
 

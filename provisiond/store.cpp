@@ -124,17 +124,17 @@ Result<UniqueFd, StoreError> FileStore::open_beneath(const std::string& relative
     if (fd < 0 && errno == ENOSYS) openat2_works = false;
   }
   if (!openat2_works) fd = walk_beneath(root_fd_.get(), relative);
-  if (fd < 0) return Err(from_errno(errno));
+  if (fd < 0) return Err{from_errno(errno)};
   return UniqueFd(fd);
 }
 
 Result<OpenedFile, StoreError> FileStore::open(std::string_view name, bool backslash, std::uint64_t now_ms) noexcept {
   auto rel = normalize(name, backslash);
-  if (!rel) return Err(from_path_error(rel.error()));
+  if (!rel) return Err{from_path_error(rel.error())};
   const std::string& relative = rel.value();
   if (!upload_relative_.empty() && relative.compare(0, upload_relative_.size(), upload_relative_) == 0 &&
       (relative.size() == upload_relative_.size() || relative[upload_relative_.size()] == '/'))
-    return Err(StoreError::Forbidden);
+    return Err{StoreError::Forbidden};
 
   auto it = cache_.find(relative);
   if (it != cache_.end() && now_ms - it->second->checked_ms < options_.revalidate_ms) {
@@ -149,12 +149,12 @@ Result<OpenedFile, StoreError> FileStore::open(std::string_view name, bool backs
       cache_bytes_ -= it->second->content.size();
       cache_.erase(it);
     }
-    return Err(opened.error());
+    return Err{opened.error()};
   }
   UniqueFd fd = std::move(opened.value());
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return Err(StoreError::Io);
-  if (!S_ISREG(st.st_mode)) return Err(StoreError::NotFound);
+  if (::fstat(fd.get(), &st) != 0) return Err{StoreError::Io};
+  if (!S_ISREG(st.st_mode)) return Err{StoreError::NotFound};
   const std::int64_t mtime_ns = std::int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
 
   if (it != cache_.end()) {
@@ -209,7 +209,7 @@ Result<OpenedFile, StoreError> FileStore::open(std::string_view name, bool backs
 
 Result<std::string, StoreError> FileStore::upload_name(std::string_view name) const noexcept {
   auto rel = normalize(name, true);
-  if (!rel) return Err(from_path_error(rel.error()));
+  if (!rel) return Err{from_path_error(rel.error())};
   return std::string(base_name(rel.value()));
 }
 
@@ -234,25 +234,25 @@ std::uint64_t FileStore::phone_bytes(std::string_view mac, std::string_view exce
 }
 
 Result<Upload, StoreError> FileStore::begin_upload(std::string_view name, std::uint64_t expected_size) noexcept {
-  if (!upload_fd_) return Err(StoreError::Disabled);
+  if (!upload_fd_) return Err{StoreError::Disabled};
   auto final_name = upload_name(name);
-  if (!final_name) return Err(final_name.error());
-  if (expected_size > options_.max_upload_bytes) return Err(StoreError::TooLarge);
+  if (!final_name) return Err{final_name.error()};
+  if (expected_size > options_.max_upload_bytes) return Err{StoreError::TooLarge};
   if (auto mac = mac_prefix(final_name.value()); !mac.empty())
     if (phone_bytes(mac, final_name.value()) + expected_size > options_.max_phone_bytes)
-      return Err(StoreError::TooLarge);
+      return Err{StoreError::TooLarge};
   // Hidden, so never taken for an upload by phone_bytes() or served should the directory be under the root.
   std::string temp = fmt::format(".upload-{}-{}", ::getpid(), ++upload_counter_);
   UniqueFd fd(::openat(upload_fd_.get(), temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640));
-  if (!fd) return Err(from_errno(errno));
+  if (!fd) return Err{from_errno(errno)};
   return Upload(this, std::move(fd), std::move(temp), std::move(final_name.value()));
 }
 
 Result<bool, StoreError> FileStore::remove_upload(std::string_view name) noexcept {
-  if (!upload_fd_) return Err(StoreError::Disabled);
+  if (!upload_fd_) return Err{StoreError::Disabled};
   auto final_name = upload_name(name);
-  if (!final_name) return Err(final_name.error());
-  if (::unlinkat(upload_fd_.get(), final_name.value().c_str(), 0) != 0) return Err(from_errno(errno));
+  if (!final_name) return Err{final_name.error()};
+  if (::unlinkat(upload_fd_.get(), final_name.value().c_str(), 0) != 0) return Err{from_errno(errno)};
   return true;
 }
 
@@ -280,13 +280,13 @@ Upload::~Upload() {
 }
 
 Result<bool, StoreError> Upload::write(std::span<const std::uint8_t> bytes) noexcept {
-  if (done_ || store_ == nullptr) return Err(StoreError::Io);
-  if (bytes.size() > store_->options_.max_upload_bytes - written_) return Err(StoreError::TooLarge);
+  if (done_ || store_ == nullptr) return Err{StoreError::Io};
+  if (bytes.size() > store_->options_.max_upload_bytes - written_) return Err{StoreError::TooLarge};
   std::size_t off = 0;
   while (off < bytes.size()) {
     const ssize_t n = ::write(fd_.get(), bytes.data() + off, bytes.size() - off);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Err(StoreError::Io);
+    if (n <= 0) return Err{StoreError::Io};
     off += static_cast<std::size_t>(n);
   }
   written_ += bytes.size();
@@ -294,16 +294,16 @@ Result<bool, StoreError> Upload::write(std::span<const std::uint8_t> bytes) noex
 }
 
 Result<bool, StoreError> Upload::commit() noexcept {
-  if (done_ || store_ == nullptr) return Err(StoreError::Io);
+  if (done_ || store_ == nullptr) return Err{StoreError::Io};
   if (auto mac = mac_prefix(final_name_); !mac.empty())
     if (store_->phone_bytes(mac, final_name_) + written_ > store_->options_.max_phone_bytes)
-      return Err(StoreError::TooLarge);
+      return Err{StoreError::TooLarge};
   // Data on disk before the name points at it: a crash leaves the old file or the new one, never an empty one.
-  if (::fdatasync(fd_.get()) != 0) return Err(StoreError::Io);
+  if (::fdatasync(fd_.get()) != 0) return Err{StoreError::Io};
   fd_.reset();
   const int dir = store_->upload_fd_.get();
   const bool created = ::faccessat(dir, final_name_.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) != 0;
-  if (::renameat(dir, temp_name_.c_str(), dir, final_name_.c_str()) != 0) return Err(from_errno(errno));
+  if (::renameat(dir, temp_name_.c_str(), dir, final_name_.c_str()) != 0) return Err{from_errno(errno)};
   done_ = true;
   return created;
 }

@@ -44,24 +44,24 @@ Result<Options, ParseError> parse_options(WireReader& r) noexcept {
   Options o;
   while (!r.empty()) {
     auto name = take_string(r);
-    if (!name) return Err(ParseError::Truncated);
+    if (!name) return Err{ParseError::Truncated};
     auto value = take_string(r);
-    if (!value) return Err(ParseError::BadOption);
+    if (!value) return Err{ParseError::BadOption};
     if (iequals(*name, "blksize")) {
       auto v = decimal<std::uint32_t>(*value);
-      if (!v || *v == 0) return Err(ParseError::BadOption);
+      if (!v || *v == 0) return Err{ParseError::BadOption};
       if (!o.blksize) o.blksize = v;
     } else if (iequals(*name, "tsize")) {
       auto v = decimal<std::uint64_t>(*value);
-      if (!v) return Err(ParseError::BadOption);
+      if (!v) return Err{ParseError::BadOption};
       if (!o.tsize) o.tsize = v;
     } else if (iequals(*name, "timeout")) {
       auto v = decimal<std::uint32_t>(*value);
-      if (!v) return Err(ParseError::BadOption);
+      if (!v) return Err{ParseError::BadOption};
       if (!o.timeout) o.timeout = v;
     } else if (iequals(*name, "windowsize")) {
       auto v = decimal<std::uint32_t>(*value);
-      if (!v || *v == 0) return Err(ParseError::BadOption);
+      if (!v || *v == 0) return Err{ParseError::BadOption};
       if (!o.windowsize) o.windowsize = v;
     }
   }
@@ -103,10 +103,10 @@ const char* to_string(ParseError e) noexcept {
 }
 
 Result<Packet, ParseError> parse(std::span<const std::uint8_t> bytes) noexcept {
-  if (bytes.size() > kMaxPacket) return Err(ParseError::TooLong);
+  if (bytes.size() > kMaxPacket) return Err{ParseError::TooLong};
   WireReader r(bytes);
   const std::uint16_t op = r.u16();
-  if (!r.ok()) return Err(ParseError::Truncated);
+  if (!r.ok()) return Err{ParseError::Truncated};
   Packet p;
   switch (op) {
     case 1:
@@ -114,18 +114,18 @@ Result<Packet, ParseError> parse(std::span<const std::uint8_t> bytes) noexcept {
       p.opcode = static_cast<Opcode>(op);
       p.request.write = op == 2;
       auto file = take_string(r);
-      if (!file) return Err(ParseError::Truncated);
-      if (file->empty()) return Err(ParseError::EmptyFilename);
+      if (!file) return Err{ParseError::Truncated};
+      if (file->empty()) return Err{ParseError::EmptyFilename};
       auto mode = take_string(r);
-      if (!mode) return Err(ParseError::Truncated);
+      if (!mode) return Err{ParseError::Truncated};
       if (iequals(*mode, "octet"))
         p.request.mode = Mode::Octet;
       else if (iequals(*mode, "netascii"))
         p.request.mode = Mode::Netascii;
       else
-        return Err(ParseError::BadMode);
+        return Err{ParseError::BadMode};
       auto options = parse_options(r);
-      if (!options) return Err(options.error());
+      if (!options) return Err{options.error()};
       p.request.filename.assign(*file);
       p.request.options = options.value();
       return p;
@@ -133,18 +133,18 @@ Result<Packet, ParseError> parse(std::span<const std::uint8_t> bytes) noexcept {
     case 3:
       p.opcode = Opcode::Data;
       p.block = r.u16();
-      if (!r.ok()) return Err(ParseError::Truncated);
+      if (!r.ok()) return Err{ParseError::Truncated};
       p.data = bytes.subspan(4);
       return p;
     case 4:
       p.opcode = Opcode::Ack;
       p.block = r.u16();
-      if (!r.ok()) return Err(ParseError::Truncated);
+      if (!r.ok()) return Err{ParseError::Truncated};
       return p;
     case 5: {
       p.opcode = Opcode::Error;
       p.error = static_cast<ErrorCode>(r.u16());
-      if (!r.ok()) return Err(ParseError::Truncated);
+      if (!r.ok()) return Err{ParseError::Truncated};
       // Many clients omit the NUL; take what is there.
       auto msg = take_string(r);
       const auto rest = bytes.subspan(4);
@@ -154,11 +154,11 @@ Result<Packet, ParseError> parse(std::span<const std::uint8_t> bytes) noexcept {
     case 6: {
       p.opcode = Opcode::Oack;
       auto options = parse_options(r);
-      if (!options) return Err(options.error());
+      if (!options) return Err{options.error()};
       p.oack = options.value();
       return p;
     }
-    default: return Err(ParseError::BadOpcode);
+    default: return Err{ParseError::BadOpcode};
   }
 }
 

@@ -19,7 +19,7 @@ Result<Negotiated, ErrorCode> negotiate(const Request& request, std::optional<st
   n.max_timeout_ms = std::max(limits.max_timeout_ms, limits.timeout_ms);
   const Options& o = request.options;
   if (o.blksize) {
-    if (*o.blksize < kMinBlksize) return Err(ErrorCode::OptionRefused);
+    if (*o.blksize < kMinBlksize) return Err{ErrorCode::OptionRefused};
     n.blksize = static_cast<std::uint16_t>(std::min<std::uint32_t>({*o.blksize, kMaxBlksize, limits.max_blksize}));
     n.oack.blksize = n.blksize;
   }
@@ -31,7 +31,7 @@ Result<Negotiated, ErrorCode> negotiate(const Request& request, std::optional<st
   }
   if (o.tsize) {
     if (request.write) {
-      if (*o.tsize > limits.max_upload_bytes) return Err(ErrorCode::DiskFull);
+      if (*o.tsize > limits.max_upload_bytes) return Err{ErrorCode::DiskFull};
       n.oack.tsize = o.tsize;
     } else if (file_size) {
       n.oack.tsize = file_size;
