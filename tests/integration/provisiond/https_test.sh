@@ -31,8 +31,10 @@ cmp -s "$WORK/sip.ld" "$ROOT/sip.ld" && pass "5 MB over HTTPS" || fail "5 MB ove
 check "Range over HTTPS" "206 100" "$(curl -s $RESOLVE --cacert "$TLS/server.crt" -r 0-99 $URL/sip.ld -o /dev/null -w '%{http_code} %{size_download}')"
 check "TLS 1.2" "200" "$(curl -s $RESOLVE -k --tlsv1.2 --tls-max 1.2 $URL/000000000000.cfg -o /dev/null -w '%{http_code}')"
 check "TLS 1.3" "200" "$(curl -s $RESOLVE -k --tlsv1.3 $URL/000000000000.cfg -o /dev/null -w '%{http_code}')"
-proto=$(echo | openssl s_client -connect 127.0.0.1:$PORT -tls1_3 2>/dev/null | grep -m1 "Protocol" | tr -d ' ' || true)
-check "openssl s_client TLS 1.3" "Protocol:TLSv1.3" "$proto"
+proto=$(openssl s_client -connect 127.0.0.1:$PORT -tls1_3 -brief < /dev/null 2>&1 | grep -m1 "Protocol version" | tr -d ' ' || true)
+check "openssl s_client TLS 1.3" "Protocolversion:TLSv1.3" "$proto"
+proto=$(openssl s_client -connect 127.0.0.1:$PORT -tls1_2 -brief < /dev/null 2>&1 | grep -m1 "Protocol version" | tr -d ' ' || true)
+check "openssl s_client TLS 1.2" "Protocolversion:TLSv1.2" "$proto"
 echo | openssl s_client -connect 127.0.0.1:$PORT -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' > "$WORK/tls11.txt" 2>&1 && fail "TLS 1.1 refused" || pass "TLS 1.1 refused"
 check "keep-alive over TLS" "1" "$(curl -sv $RESOLVE -k $URL/000000000000.cfg $URL/000000000000.cfg -o /dev/null -o /dev/null 2>&1 | grep -c 'Re-using existing connection' || true)"
 fingerprint=$(openssl x509 -in "$TLS/server.crt" -noout -fingerprint)
