@@ -3,7 +3,9 @@
 #   HTTP small file (2 KiB) req/s with keep-alive and with a new connection per request   vs nginx (1 worker, sendfile)
 #   20 concurrent 16 MiB HTTP downloads                                                   vs nginx
 #   20 concurrent 16 MiB TFTP downloads at blksize 1468 (curl), and ours with atftp windowsize 16   vs tftpd-hpa
-# Servers run on core 0, load generators on core 1; access logs are off on both sides. Prints each figure,
+# Servers run on core 0 at nice -10 (all of them alike: on a shared machine a one-thread server would otherwise
+# lose the CPU to other work far more than tftpd-hpa's process per transfer), load generators on core 1;
+# access logs are off on both sides. Prints each figure,
 # the server's CPU time per unit of work, and the ratio ours/anchor.
 # Usage: bench/prov.sh [build/bin]   (needs nginx-light, tftpd-hpa, wrk, curl, atftp; run as root)
 set -euo pipefail
@@ -62,11 +64,11 @@ http {
 }
 EOT
 
-taskset -c "$SERVER_CPU" "$BIN/phoneboot-provisiond" -c "$WORK/conf" 2> "$WORK/ours.log" &
+nice -n -10 taskset -c "$SERVER_CPU" "$BIN/phoneboot-provisiond" -c "$WORK/conf" 2> "$WORK/ours.log" &
 PIDS+=($!); OURS_PID=$!
-taskset -c "$SERVER_CPU" nginx -c "$WORK/nginx/nginx.conf" &
+nice -n -10 taskset -c "$SERVER_CPU" nginx -c "$WORK/nginx/nginx.conf" &
 PIDS+=($!); NGINX_MASTER=$!
-taskset -c "$SERVER_CPU" in.tftpd -L -p -s "$ROOT" -a 127.0.0.1:$HPA_TFTP -u root -B 1468 &
+nice -n -10 taskset -c "$SERVER_CPU" in.tftpd -L -p -s "$ROOT" -a 127.0.0.1:$HPA_TFTP -u root -B 1468 &
 PIDS+=($!); HPA_PID=$!
 sleep 1
 NGINX_WORKER=$(pgrep -P "$NGINX_MASTER" | head -1)
@@ -130,11 +132,23 @@ tftp_case() {
   for i in $(seq 1 20); do cmp -s "$WORK/t$i" "$ROOT/big.img" || echo "  (download $i incomplete)" >&2; rm -f "$WORK/t$i"; done
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'
 }
+# server CPU microseconds per 1468-byte block over a tftp_case run (tftpd-hpa's reaped children included)
+BLOCKS=$((20 * (16 * 1024 * 1024 / 1468 + 1)))
+per_block() { awk -v t=$(( ($2 - $1) * 1000000 / TICK )) -v b=$BLOCKS 'BEGIN { printf "%.1f", t / b }'; }
+# tftpd-hpa forks a process per transfer and does not wait for them (their time never reaches the parent's
+# cutime): sample every in.tftpd process while the run lasts and add up the last value seen for each.
+( while :; do for p in $(pgrep -x in.tftpd); do awk -v p="$p" '{print p, $14 + $15}' "/proc/$p/stat" 2>/dev/null; done
+    sleep 0.05; done > "$WORK/hpa.samples" ) &
+SAMPLER=$!
 hpa=$(tftp_case $HPA_TFTP curl)
-ours=$(tftp_case $OURS_TFTP curl)
-ours_w=$(tftp_case $OURS_TFTP atftp)
+kill $SAMPLER; wait $SAMPLER 2>/dev/null || true
+hpa_cpu=$(per_block 0 "$(awk '{ last[$1] = $2 } END { for (p in last) s += last[p]; print s + 0 }' "$WORK/hpa.samples")")
+c0=$(cpu_ticks "$OURS_PID"); ours=$(tftp_case $OURS_TFTP curl); c1=$(cpu_ticks "$OURS_PID"); ours_cpu=$(per_block "$c0" "$c1")
+c0=$(cpu_ticks "$OURS_PID"); ours_w=$(tftp_case $OURS_TFTP atftp); c1=$(cpu_ticks "$OURS_PID"); ours_w_cpu=$(per_block "$c0" "$c1")
 mib=$((20 * 16))
-printf '%-44s ours %7.2f s (%4.0f MiB/s)   tftpd-hpa %7.2f s (%4.0f MiB/s)   ratio %s\n' "TFTP 20 x 16 MiB, blksize 1468 (curl)" \
-  "$ours" "$(awk -v s=$ours -v m=$mib 'BEGIN{print m/s}')" "$hpa" "$(awk -v s=$hpa -v m=$mib 'BEGIN{print m/s}')" "$(ratio "$hpa" "$ours")"
-printf '%-44s ours %7.2f s (%4.0f MiB/s)   tftpd-hpa (no windowsize) %7.2f s   ratio %s\n' "TFTP 20 x 16 MiB, blksize 1468, window 16 (atftp)" \
-  "$ours_w" "$(awk -v s=$ours_w -v m=$mib 'BEGIN{print m/s}')" "$hpa" "$(ratio "$hpa" "$ours_w")"
+printf '%-44s ours %7.2f s (%4.0f MiB/s, %4.1f us CPU/block)   tftpd-hpa %7.2f s (%4.0f MiB/s, %4.1f us CPU/block)   ratio %s\n' \
+  "TFTP 20 x 16 MiB, blksize 1468 (curl)" "$ours" "$(awk -v s=$ours -v m=$mib 'BEGIN{print m/s}')" "$ours_cpu" \
+  "$hpa" "$(awk -v s=$hpa -v m=$mib 'BEGIN{print m/s}')" "$hpa_cpu" "$(ratio "$hpa" "$ours")"
+printf '%-44s ours %7.2f s (%4.0f MiB/s, %4.1f us CPU/block)   tftpd-hpa (no windowsize) %7.2f s   ratio %s\n' \
+  "TFTP 20 x 16 MiB, blksize 1468, window 16 (atftp)" "$ours_w" "$(awk -v s=$ours_w -v m=$mib 'BEGIN{print m/s}')" \
+  "$ours_w_cpu" "$hpa" "$(ratio "$hpa" "$ours_w")"
