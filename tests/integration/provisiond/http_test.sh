@@ -107,4 +107,17 @@ metrics=$(curl -s http://127.0.0.1:$METRICS/metrics)
 echo "$metrics" | grep -q 'provisiond_requests_total{protocol="http",status="206"}' && pass "metrics by status" || fail "metrics by status"
 echo "$metrics" | grep -q 'provisiond_drops_total{protocol="http",reason="header-timeout"} 1' && pass "drop counted" || fail "drop counted"
 grep -q "http 127.0.0.1:[0-9]* GET /polycom/sip.ld 200 20000000" "$WORK/daemon.log" && pass "access log line" || fail "access log line"
+
+# SIGHUP: a valid change applies at once; an invalid one is refused and the running set stays
+six_headers=(-H "A: 1" -H "B: 1" -H "C: 1" -H "D: 1" -H "E: 1" -H "F: 1")
+check "before reload: 6 headers fine" "200" "$(code "${six_headers[@]}" $URL/small.cfg)"
+echo 'limits.max_headers = 5' > "$CONF/provisiond.toml"
+kill -HUP "$DAEMON_PID"
+sleep 0.5
+check "after reload: 6 headers is 431" "431" "$(code "${six_headers[@]}" $URL/small.cfg)"
+echo 'limits.max_headers = 2' > "$CONF/provisiond.toml"
+kill -HUP "$DAEMON_PID"
+sleep 0.5
+grep -q "reload refused" "$WORK/daemon.log" && pass "invalid reload refused" || fail "invalid reload refused"
+check "still serving after a refused reload" "431" "$(code "${six_headers[@]}" $URL/small.cfg)"
 finish
