@@ -303,6 +303,7 @@ struct HttpServer::Conn {
       const char* body = resp.cached ? resp.cached->content.data() : resp.inline_body.data();
       resp.head.append(body + resp.offset, static_cast<std::size_t>(resp.length));
       sent += resp.length;
+      server->stats_.sent.inc(resp.length);
       resp.length = 0;
     }
   }
