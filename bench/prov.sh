@@ -155,6 +155,7 @@ hpa1_cpu=$(per_block 0 "$(awk '{ last[$1] = $2 } END { for (p in last) s += last
 c0=$(cpu_ticks "$OURS_PID"); ours1=$(tftp_case $OURS_TFTP atftp1); c1=$(cpu_ticks "$OURS_PID"); ours1_cpu=$(per_block "$c0" "$c1")
 c0=$(cpu_ticks "$OURS_PID"); ours_w=$(tftp_case $OURS_TFTP atftp); c1=$(cpu_ticks "$OURS_PID"); ours_w_cpu=$(per_block "$c0" "$c1")
 mib=$((20 * 16))
+best_hpa=$(awk -v a="$hpa" -v b="$hpa1" 'BEGIN { print (a < b) ? a : b }')
 printf '%-44s ours %7.2f s (%4.0f MiB/s, %4.1f us CPU/block)   tftpd-hpa %7.2f s (%4.0f MiB/s, %4.1f us CPU/block)   ratio %s\n' \
   "TFTP 20 x 16 MiB, blksize 1468 (curl)" "$ours" "$(awk -v s=$ours -v m=$mib 'BEGIN{print m/s}')" "$ours_cpu" \
   "$hpa" "$(awk -v s=$hpa -v m=$mib 'BEGIN{print m/s}')" "$hpa_cpu" "$(ratio "$hpa" "$ours")"
@@ -163,5 +164,5 @@ printf '%-44s ours %7.2f s (%4.0f MiB/s, %4.1f us CPU/block)   tftpd-hpa %7.2f s
   "$hpa1" "$(awk -v s=$hpa1 -v m=$mib 'BEGIN{print m/s}')" "$hpa1_cpu" "$(ratio "$hpa1" "$ours1")"
 printf '%-44s ours %7.2f s (%4.0f MiB/s, %4.1f us CPU/block)   tftpd-hpa (no windowsize) %7.2f s   ratio %s\n' \
   "TFTP 20 x 16 MiB, blksize 1468, window 16 (atftp)" "$ours_w" "$(awk -v s=$ours_w -v m=$mib 'BEGIN{print m/s}')" \
-  "$ours_w_cpu" "$hpa" "$(ratio "$hpa" "$ours_w")"
-echo "(the windowsize ratio is against tftpd-hpa with curl, the faster of its two clients here; it ignores windowsize)"
+  "$ours_w_cpu" "$best_hpa" "$(ratio "$best_hpa" "$ours_w")"
+echo "(the windowsize ratio is against tftpd-hpa's faster run of the two above: it ignores windowsize)"
