@@ -104,15 +104,14 @@ Response handle(const Request& request, FileStore& store, const HandlerOptions& 
   auto opened = store.open(decoded.value(), false, clock.now_ms);
   if (!opened) return error_response(status_for(opened.error()), close, clock);
   OpenedFile& file = opened.value();
-  const FileMeta& meta = file.meta;
+  const FileMeta& meta = file.info();
 
   Response r;
   r.close = close;
   if (not_modified(request.if_none_match, request.if_modified_since, meta.etag, meta.mtime_s)) {
     r.status = 304;
     start_head(r.head, 304, clock);
-    fmt::format_to(std::back_inserter(r.head), "ETag: {}\r\nLast-Modified: {}\r\n", meta.etag,
-                   format_http_date(meta.mtime_s));
+    fmt::format_to(std::back_inserter(r.head), "ETag: {}\r\nLast-Modified: {}\r\n", meta.etag, meta.last_modified);
     end_head(r.head, request, close);
     return r;
   }
@@ -126,7 +125,7 @@ Response handle(const Request& request, FileStore& store, const HandlerOptions& 
   start_head(r.head, r.status, clock);
   fmt::format_to(std::back_inserter(r.head),
                  "Content-Type: {}\r\nContent-Length: {}\r\nETag: {}\r\nLast-Modified: {}\r\nAccept-Ranges: bytes\r\n",
-                 meta.type, length, meta.etag, format_http_date(meta.mtime_s));
+                 meta.type, length, meta.etag, meta.last_modified);
   if (r.status == 206)
     fmt::format_to(std::back_inserter(r.head), "Content-Range: bytes {}-{}/{}\r\n", range.range.first, range.range.last,
                    meta.size);

@@ -428,6 +428,7 @@ struct HttpServer::Conn {
   }
 
   void finish_request() noexcept {
+    if (log::level() > log::Level::info) return;  // the arguments below cost a format each
     log::info("provisiond", "{} {} {} {} {} {} {}ms", server->protocol_, address_text(peer_ip, peer_port), method, path,
               resp.status, sent, now() - started_ms);
   }

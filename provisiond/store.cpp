@@ -1,5 +1,7 @@
 #include "provisiond/store.hpp"
 
+#include "provisiond/http_logic.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -139,7 +141,6 @@ Result<OpenedFile, StoreError> FileStore::open(std::string_view name, bool backs
   auto it = cache_.find(relative);
   if (it != cache_.end() && now_ms - it->second->checked_ms < options_.revalidate_ms) {
     OpenedFile out;
-    out.meta = it->second->meta;
     out.cached = it->second;
     return out;
   }
@@ -163,7 +164,6 @@ Result<OpenedFile, StoreError> FileStore::open(std::string_view name, bool backs
         c.meta.size == static_cast<std::uint64_t>(st.st_size)) {
       c.checked_ms = now_ms;
       OpenedFile out;
-      out.meta = c.meta;
       out.cached = it->second;
       return out;
     }
@@ -176,6 +176,7 @@ Result<OpenedFile, StoreError> FileStore::open(std::string_view name, bool backs
   out.meta.mtime_s = st.st_mtim.tv_sec;
   out.meta.etag = fmt::format("\"{:x}-{:x}-{:x}\"", st.st_ino, st.st_size, mtime_ns);
   out.meta.type = content_type(relative);
+  out.meta.last_modified = http::format_http_date(out.meta.mtime_s);
 
   if (out.meta.size <= options_.cache_file_bytes && cache_bytes_ + out.meta.size <= options_.cache_bytes) {
     try {

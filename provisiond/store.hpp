@@ -39,9 +39,10 @@ StoreError from_path_error(PathError e) noexcept;
 
 struct FileMeta {
   std::uint64_t size = 0;
-  std::int64_t mtime_s = 0;  // seconds since the epoch (Last-Modified has second resolution)
-  std::string etag;          // "\"<inode>-<size>-<mtime ns>\"", strong
-  std::string_view type;     // Content-Type
+  std::int64_t mtime_s = 0;   // seconds since the epoch (Last-Modified has second resolution)
+  std::string etag;           // "\"<inode>-<size>-<mtime ns>\"", strong
+  std::string last_modified;  // mtime_s as an HTTP date, formatted once
+  std::string_view type;      // Content-Type
 };
 
 struct CachedFile {
@@ -55,9 +56,10 @@ struct CachedFile {
 
 // What open() hands out: either a descriptor (large files, for sendfile/pread) or cached bytes.
 struct OpenedFile {
-  FileMeta meta;
+  FileMeta meta;  // filled for descriptors only: cached files carry theirs (info() picks), so a hit copies nothing
   UniqueFd fd;
   std::shared_ptr<const CachedFile> cached;  // when set, fd is empty
+  const FileMeta& info() const noexcept { return cached ? cached->meta : meta; }
 };
 
 struct StoreOptions {

@@ -352,15 +352,15 @@ void TftpServer::on_request(const udp::Datagram& d) noexcept {
                     to_string(opened.error()));
     OpenedFile& f = opened.value();
     if (req.mode == tftp::Mode::Netascii) {
-      if (f.meta.size > kMaxNetasciiBytes)
+      if (f.info().size > kMaxNetasciiBytes)
         return refuse(tftp::ErrorCode::IllegalOperation, "file too large for netascii, use octet",
                       "netascii-too-large");
       std::string text;
       if (f.cached) {
         text = to_netascii(f.cached->content);
       } else {
-        std::string raw(f.meta.size, '\0');
-        FileSource src(std::move(f.fd), f.meta.size);
+        std::string raw(f.info().size, '\0');
+        FileSource src(std::move(f.fd), f.info().size);
         auto got = src.read(0, std::span(reinterpret_cast<std::uint8_t*>(raw.data()), raw.size()));
         if (!got) return refuse(tftp::ErrorCode::NotDefined, "read error", "io");
         raw.resize(*got);
@@ -370,11 +370,11 @@ void TftpServer::on_request(const udp::Datagram& d) noexcept {
       // tsize is the file's size on the wire; without conversion up front we would not know it.
       size = t->source->size();
     } else {
-      size = f.meta.size;
+      size = f.info().size;
       if (f.cached)
         t->source = std::make_unique<MemorySource>(std::move(f.cached), std::string());
       else
-        t->source = std::make_unique<FileSource>(std::move(f.fd), f.meta.size);
+        t->source = std::make_unique<FileSource>(std::move(f.fd), f.info().size);
     }
   }
   auto negotiated = tftp::negotiate(req, size, options_.limits);
@@ -444,9 +444,10 @@ void TftpServer::finish(Transfer* t) noexcept {
     stats_.received.inc(t->write->bytes_received());
   stats_.latency.observe(static_cast<double>(ms) / 1000.0);
   stats_.active.add(-1);
-  log::info("provisiond", "tftp {} {} {} {} {} {}ms blksize={} windowsize={} retransmits={}", peer_text(t->peer),
-            t->read ? "RRQ" : "WRQ", t->name, ok ? "ok" : reason, bytes, ms, t->negotiated.blksize,
-            t->negotiated.windowsize, t->read ? t->read->retransmissions() : 0);
+  if (log::level() <= log::Level::info)
+    log::info("provisiond", "tftp {} {} {} {} {} {}ms blksize={} windowsize={} retransmits={}", peer_text(t->peer),
+              t->read ? "RRQ" : "WRQ", t->name, ok ? "ok" : reason, bytes, ms, t->negotiated.blksize,
+              t->negotiated.windowsize, t->read ? t->read->retransmissions() : 0);
   transfers_.erase(t->key);
 }
 

@@ -49,9 +49,9 @@ TEST_F(Store, ServesSmallFilesFromMemory) {
   ASSERT_TRUE(f);
   ASSERT_TRUE(f->cached);
   EXPECT_EQ(f->cached->content, "<cfg/>");
-  EXPECT_EQ(f->meta.size, 6u);
-  EXPECT_EQ(f->meta.type, "text/plain");
-  EXPECT_EQ(f->meta.etag.front(), '"');
+  EXPECT_EQ(f->info().size, 6u);
+  EXPECT_EQ(f->info().type, "text/plain");
+  EXPECT_EQ(f->info().etag.front(), '"');
 }
 
 TEST_F(Store, LargeFilesComeAsDescriptors) {
@@ -62,7 +62,7 @@ TEST_F(Store, LargeFilesComeAsDescriptors) {
   ASSERT_TRUE(f);
   EXPECT_FALSE(f->cached);
   EXPECT_TRUE(f->fd);
-  EXPECT_EQ(f->meta.size, 4096u);
+  EXPECT_EQ(f->info().size, 4096u);
 }
 
 TEST_F(Store, CacheSeesChangesAfterRevalidation) {
