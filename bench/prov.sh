@@ -106,8 +106,9 @@ http_case() {  # title path connections header unit(req|MiB)
       "$o_rps" "$(awk -v c=$ours_cpu -v r=$o_rps -v d=$DURATION 'BEGIN{print c/(r*d)}')" \
       "$n_rps" "$(awk -v c=$nginx_cpu -v r=$n_rps -v d=$DURATION 'BEGIN{print c/(r*d)}')" "$(ratio "$o_rps" "$n_rps")"
   else
-    printf '%-44s ours %10.0f MiB/s                        nginx %10.0f MiB/s                        ratio %s\n' "$title" \
-      "$o_mib" "$n_mib" "$(ratio "$o_mib" "$n_mib")"
+    printf '%-44s ours %10.0f MiB/s (%5.0f us CPU/MiB)   nginx %10.0f MiB/s (%5.0f us CPU/MiB)   ratio %s\n' "$title" \
+      "$o_mib" "$(awk -v c=$ours_cpu -v m=$o_mib -v d=$DURATION 'BEGIN{print c/(m*d)}')" \
+      "$n_mib" "$(awk -v c=$nginx_cpu -v m=$n_mib -v d=$DURATION 'BEGIN{print c/(m*d)}')" "$(ratio "$o_mib" "$n_mib")"
   fi
 }
 
