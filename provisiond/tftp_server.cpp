@@ -183,7 +183,11 @@ struct TftpServer::Transfer {
   std::uint64_t started_ms = 0;
   tftp::Negotiated negotiated;
 
-  bool finished() const noexcept { return read ? read->finished() : write->finished(); }
+  // The client's port is closed (ICMP port unreachable reached us as POLLERR): a phone that rebooted
+  // mid-transfer frees its slot now, not after give_up_s.
+  bool gone = false;
+
+  bool finished() const noexcept { return gone || (read ? read->finished() : write->finished()); }
   std::uint64_t deadline() const noexcept { return read ? read->deadline() : write->deadline(); }
 
   void on_readable() noexcept {
@@ -410,7 +414,10 @@ void TftpServer::on_request(const udp::Datagram& d) noexcept {
   sink_->flush();
   uv_poll_start(t->poll.get(), UV_READABLE, [](uv_poll_t* h, int status, int) {
     auto* tr = static_cast<Transfer*>(h->data);
-    if (status == 0) tr->on_readable();
+    if (status == 0)
+      tr->on_readable();
+    else
+      tr->gone = true;  // libuv stops the poll on POLLERR
     if (tr->finished()) tr->server->finish(tr);
   });
   stats_.active.add(1);
@@ -432,7 +439,8 @@ void TftpServer::on_tick() noexcept {
 void TftpServer::finish(Transfer* t) noexcept {
   const std::uint64_t ms = uv_now(loop_) - t->started_ms;
   const bool ok = t->read ? t->read->state() == tftp::State::Done : t->write->state() == tftp::State::Done;
-  const char* reason = t->read ? t->read->reason() : t->write->reason();
+  // (a finished upload that lingers for a repeated final ACK stays ok when the client has already left)
+  const char* reason = t->gone ? "client-gone" : t->read ? t->read->reason() : t->write->reason();
   const std::uint64_t bytes = t->read ? t->read->bytes_sent() : t->write->bytes_received();
   if (ok)
     stats_.requests(std::string("ok")).inc();

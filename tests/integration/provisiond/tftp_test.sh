@@ -126,6 +126,17 @@ s.sendto(b"\x00\x05\x00\x00done\x00", peer)
 sys.exit(0 if got == [b"\x00\x03\x00\x02"] else 1)
 PY
 
+# A client that goes away mid-transfer frees its slot at the first ICMP port unreachable, not after give_up_s
+python3 - "$PORT" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
+s.sendto(b"\x00\x01big.img\x00octet\x00", ("127.0.0.1", int(sys.argv[1])))
+s.recvfrom(600)
+s.close()
+PY
+sleep 1
+grep -q "RRQ big.img client-gone" "$WORK/daemon.log" && pass "client gone mid-transfer is noticed" || fail "client gone mid-transfer"
+
 # WRQ accepted into the upload directory once enabled
 stop_daemon
 site true
