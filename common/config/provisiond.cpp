@@ -1,15 +1,98 @@
 #include "common/config/provisiond.hpp"
 
+#include <re2/re2.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include "common/config/model.hpp"
 
 namespace pb::config {
+namespace {
 
-void check_provisiond(const Model&, Reporter&) {}
+namespace fs = std::filesystem;
+
+std::string resolve(const Model& model, const std::string& path, const std::string& fallback) {
+  if (path.empty()) return (fs::path(model.site.state_dir) / fallback).string();
+  if (fs::path(path).is_absolute()) return path;
+  return (fs::path(model.directory) / path).lexically_normal().string();
+}
+
+bool readable(const std::string& path) { return std::ifstream(path).good(); }
+
+}  // namespace
+
+std::string check_verify_client(const std::string& mode) {
+  if (mode == "none" || mode == "optional" || mode == "require") return {};
+  return "'" + mode + "' is not one of none, optional, require";
+}
+
+std::string provisiond_root(const Model& model) { return resolve(model, model.provisiond.root, "files"); }
+std::string provisiond_upload_dir(const Model& model) {
+  return resolve(model, model.provisiond.upload.directory, "uploads");
+}
+std::string provisiond_tls_dir(const Model& model) { return (fs::path(model.site.state_dir) / "tls").string(); }
+
+void check_provisiond(const Model& model, Reporter& report) {
+  const auto& s = model.provisiond;
+  if (!s.root.empty()) {
+    std::error_code ec;
+    if (!fs::is_directory(provisiond_root(model), ec))
+      report.error("provisiond.root", "'" + s.root + "' is not a directory");
+  }
+  if (s.upload.enabled &&
+      fs::path(provisiond_upload_dir(model)).lexically_normal() == fs::path(provisiond_root(model)).lexically_normal())
+    report.error("provisiond.upload.directory", "the upload directory cannot be the root of the served files");
+  if (s.http && s.https.enabled && s.port == s.https.port)
+    report.error("provisiond.https.port", "HTTP and HTTPS cannot share port " + std::to_string(s.port));
+  if (s.common.metrics_port != 0 && (s.common.metrics_port == s.port || s.common.metrics_port == s.https.port))
+    report.error("provisiond.metrics_port", "port " + std::to_string(s.common.metrics_port) + " is already HTTP(S)");
+
+  const auto& tls = s.https;
+  if (tls.certificate.empty() != tls.key.empty())
+    report.error(tls.certificate.empty() ? "provisiond.https.key" : "provisiond.https.certificate",
+                 "certificate and key are set together (or neither, for a generated self-signed pair)");
+  if (!tls.certificate.empty() && !readable(resolve(model, tls.certificate, "")))
+    report.error("provisiond.https.certificate", "cannot read '" + tls.certificate + "'");
+  if (!tls.key.empty() && !readable(resolve(model, tls.key, "")))
+    report.error("provisiond.https.key", "cannot read '" + tls.key + "'");
+  for (std::size_t i = 0; i < tls.client_ca.size(); ++i)
+    if (!readable(resolve(model, tls.client_ca[i], "")))
+      report.error("provisiond.https.client_ca[" + std::to_string(i) + "]", "cannot read '" + tls.client_ca[i] + "'");
+  if (tls.verify_client != "none" && tls.client_ca.empty())
+    report.error("provisiond.https.verify_client", "verifying client certificates needs at least one client_ca bundle");
+
+  const auto& tftp = s.tftp;
+  if (tftp.max_timeout_ms < tftp.timeout_ms)
+    report.error("provisiond.tftp.max_timeout_ms",
+                 "must not be below timeout_ms (" + std::to_string(tftp.timeout_ms) + ")");
+  if (tftp.write && !s.upload.enabled)
+    report.error("provisiond.tftp.write", "TFTP writes go to the upload directory: enable provisiond.upload first");
+  for (std::size_t i = 0; i < tftp.rename.size(); ++i) {
+    const std::string key = "provisiond.tftp.rename[" + std::to_string(i) + "]";
+    RE2::Options options;
+    options.set_log_errors(false);
+    RE2 re(tftp.rename[i].pattern, options);
+    if (!re.ok()) {
+      report.error(key + ".pattern",
+                   "'" + tftp.rename[i].pattern + "' is not a regular expression (" + re.error() + ")");
+      continue;
+    }
+    std::string why;
+    if (!re.CheckRewriteString(tftp.rename[i].replacement, &why))
+      report.error(key + ".replacement", "'" + tftp.rename[i].replacement + "' does not fit the pattern (" + why + ")");
+  }
+}
 
 std::string summary_provisiond(const Model& model) {
   const auto& s = model.provisiond;
   if (!s.common.enabled) return "provisiond: disabled";
-  return "provisiond: port " + std::to_string(s.port);
+  std::string out = "provisiond: " + provisiond_root(model);
+  if (s.http) out += ", HTTP " + std::to_string(s.port);
+  if (s.https.enabled) out += ", HTTPS " + std::to_string(s.https.port);
+  if (s.tftp.enabled) out += ", TFTP " + std::to_string(s.tftp.port);
+  if (s.upload.enabled) out += ", uploads to " + provisiond_upload_dir(model);
+  return out;
 }
 
 }  // namespace pb::config

@@ -1,27 +1,177 @@
 #pragma once
 // The [provisiond] section (or provisiond.toml): keys of phoneboot-provisiond. Owned by the provisiond service.
+//
+// Everything has a default derived from [site], so a site.toml without this section serves
+// <site.state_dir>/files over HTTP 8088, HTTPS 8089 (self-signed pair kept in the state dir) and TFTP 69,
+// and accepts phone uploads into <site.state_dir>/uploads.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/config/schema.hpp"
 #include "common/config/service.hpp"
+#include "common/net.hpp"
 
 namespace pb::config {
 
 class Reporter;
 struct Model;
 
+std::string check_verify_client(const std::string& mode);
+
+struct ProvisiondHttps {
+  bool enabled = true;
+  std::uint16_t port = 8089;
+  std::string certificate;             // PEM chain; empty: a self-signed pair generated once under the state dir
+  std::string key;                     // PEM private key; set together with certificate
+  std::vector<std::string> client_ca;  // PEM bundles of vendor device CAs, for client certificates
+  std::string verify_client = "none";  // none, optional, require
+  bool allow_expired_client = false;   // factory device certificates outlive their validity
+  bool operator==(const ProvisiondHttps&) const = default;
+};
+
+template <class V>
+void describe(V& v, ProvisiondHttps& s) {
+  v.field("enabled", s.enabled, Key{.doc = "serve HTTPS"});
+  v.field("port", s.port, Key{.doc = "HTTPS port", .min = 1});
+  v.field("certificate", s.certificate,
+          Key{.doc = "PEM certificate chain; empty: a self-signed pair generated at first start and kept"});
+  v.field("key", s.key, Key{.doc = "PEM private key of the certificate"});
+  v.field("client_ca", s.client_ca, Key{.doc = "PEM bundles of the vendors' device CAs (client certificates)"});
+  v.field("verify_client", s.verify_client, Key{.doc = "client certificates: none, optional or require"},
+          check_verify_client);
+  v.field("allow_expired_client", s.allow_expired_client,
+          Key{.doc = "accept expired (but otherwise valid) phone factory certificates"});
+}
+
+// A tftpd-hpa style rename rule: the first match of `pattern` (RE2 syntax) in the requested name is
+// replaced by `replacement` (\0 the whole match, \1..\9 groups). Rules apply in order.
+struct ProvisiondRename {
+  std::string pattern;
+  std::string replacement;
+  bool operator==(const ProvisiondRename&) const = default;
+};
+
+template <class V>
+void describe(V& v, ProvisiondRename& s) {
+  v.field("pattern", s.pattern,
+          Key{.doc = "RE2 regular expression matched against the requested name", .required = true});
+  v.field("replacement", s.replacement, Key{.doc = "replacement text; \\0..\\9 insert the match and its groups"});
+}
+
+struct ProvisiondTftp {
+  bool enabled = true;
+  std::uint16_t port = 69;
+  std::uint16_t max_blksize = 1468;  // MTU 1500 minus headers: no IP fragments for fragile clients
+  std::uint16_t max_windowsize = 64;
+  std::uint32_t timeout_ms = 1000;  // first retransmission; doubles up to max_timeout_ms
+  std::uint32_t max_timeout_ms = 8000;
+  std::uint32_t give_up_s = 60;  // AudioCodes stall while flashing: be generous
+  std::uint32_t max_transfers = 1000;
+  std::uint16_t rollover = 0;  // block number after 65535 (0, as tftp-hpa, U-Boot and OTP do)
+  bool write = false;          // WRQ into the upload directory
+  std::vector<ProvisiondRename> rename;
+  bool operator==(const ProvisiondTftp&) const = default;
+};
+
+template <class V>
+void describe(V& v, ProvisiondTftp& s) {
+  v.field("enabled", s.enabled, Key{.doc = "serve TFTP"});
+  v.field("port", s.port, Key{.doc = "TFTP port", .min = 1});
+  v.field("max_blksize", s.max_blksize, Key{.doc = "largest blksize granted (RFC 2348)", .min = 512, .max = 65464});
+  v.field("max_windowsize", s.max_windowsize,
+          Key{.doc = "largest windowsize granted (RFC 7440)", .min = 1, .max = 65535});
+  v.field("timeout_ms", s.timeout_ms, Key{.doc = "first retransmission timeout", .min = 10, .max = 255000});
+  v.field("max_timeout_ms", s.max_timeout_ms, Key{.doc = "retransmission backoff ceiling", .min = 10, .max = 255000});
+  v.field("give_up_s", s.give_up_s,
+          Key{.doc = "abandon a transfer after this long without progress", .min = 1, .max = 3600});
+  v.field("max_transfers", s.max_transfers, Key{.doc = "concurrent transfers", .min = 1, .max = 100000});
+  v.field("rollover", s.rollover, Key{.doc = "block number following 65535 (0 or 1)", .min = 0, .max = 1});
+  v.field("write", s.write, Key{.doc = "accept WRQ into the upload directory (needs upload.enabled)"});
+  v.field("rename", s.rename, Key{.doc = "rename rules for requested names, applied in order"});
+}
+
+struct ProvisiondUpload {
+  bool enabled = true;
+  std::string directory;  // empty: <site.state_dir>/uploads
+  std::uint64_t max_file_bytes = 8ull << 20;
+  std::uint64_t max_phone_bytes = 64ull << 20;  // files whose name starts with the same 12-hex-digit MAC
+  bool allow_delete = false;
+  bool operator==(const ProvisiondUpload&) const = default;
+};
+
+template <class V>
+void describe(V& v, ProvisiondUpload& s) {
+  v.field("enabled", s.enabled, Key{.doc = "accept HTTP PUT (phone logs, overrides, backups)"});
+  v.field("directory", s.directory, Key{.doc = "where uploads go; empty: <site.state_dir>/uploads"});
+  v.field("max_file_bytes", s.max_file_bytes, Key{.doc = "largest uploaded file", .min = 1});
+  v.field("max_phone_bytes", s.max_phone_bytes,
+          Key{.doc = "total of one phone's uploads (names starting with its MAC)", .min = 1});
+  v.field("allow_delete", s.allow_delete, Key{.doc = "accept HTTP DELETE of uploaded files (Avaya backups)"});
+}
+
+struct ProvisiondLimits {
+  std::uint32_t max_connections = 4096;
+  std::uint32_t max_connections_per_client = 64;
+  std::uint32_t max_request_line = 8192;
+  std::uint32_t max_header_bytes = 16384;
+  std::uint32_t max_headers = 64;
+  std::uint32_t header_timeout_ms = 10000;  // whole request head must arrive in this time (slowloris)
+  std::uint32_t idle_timeout_ms = 30000;    // keep-alive connection with no request
+  std::uint32_t send_timeout_ms = 60000;    // no byte accepted by the client for this long
+  std::uint32_t cache_file_bytes = 262144;  // files up to this size are kept in memory
+  std::uint64_t cache_bytes = 64ull << 20;
+  bool operator==(const ProvisiondLimits&) const = default;
+};
+
+template <class V>
+void describe(V& v, ProvisiondLimits& s) {
+  v.field("max_connections", s.max_connections, Key{.doc = "open HTTP(S) connections in total (then 503)", .min = 1});
+  v.field("max_connections_per_client", s.max_connections_per_client,
+          Key{.doc = "open connections from one address (then 503)", .min = 1});
+  v.field("max_request_line", s.max_request_line,
+          Key{.doc = "longest request line (then 414)", .min = 64, .max = 1 << 20});
+  v.field("max_header_bytes", s.max_header_bytes,
+          Key{.doc = "largest request head (then 431)", .min = 256, .max = 1 << 20});
+  v.field("max_headers", s.max_headers, Key{.doc = "most header fields (then 431)", .min = 4, .max = 1024});
+  v.field("header_timeout_ms", s.header_timeout_ms, Key{.doc = "time to send a request head (then 408)", .min = 100});
+  v.field("idle_timeout_ms", s.idle_timeout_ms, Key{.doc = "keep-alive idle time", .min = 100});
+  v.field("send_timeout_ms", s.send_timeout_ms, Key{.doc = "time a client may stall a response", .min = 100});
+  v.field("cache_file_bytes", s.cache_file_bytes,
+          Key{.doc = "files up to this size are served from memory", .max = 64 << 20});
+  v.field("cache_bytes", s.cache_bytes, Key{.doc = "memory for cached files"});
+}
+
 struct ProvisiondSection {
   ServiceCommon common{.metrics_port = 9188};
+  std::string root;    // empty: <site.state_dir>/files
+  Ipv4Address listen;  // 0.0.0.0: every address
+  bool http = true;
   std::uint16_t port = 8088;
+  ProvisiondHttps https;
+  ProvisiondTftp tftp;
+  ProvisiondUpload upload;
+  ProvisiondLimits limits;
   bool operator==(const ProvisiondSection&) const = default;
 };
 
 template <class V>
 void describe(V& v, ProvisiondSection& s) {
   describe_common(v, s.common);
-  v.field("port", s.port, Key{.doc = "HTTP port"});
+  v.field("root", s.root, Key{.doc = "directory of the served files; empty: <site.state_dir>/files"});
+  v.field("listen", s.listen, Key{.doc = "address to listen on; 0.0.0.0 is every address"});
+  v.field("http", s.http, Key{.doc = "serve HTTP"});
+  v.field("port", s.port, Key{.doc = "HTTP port", .min = 1});
+  v.field("https", s.https, Key{.doc = "HTTPS (OpenSSL, TLS 1.2 and 1.3)"});
+  v.field("tftp", s.tftp, Key{.doc = "TFTP (RFC 1350, 2347-2349, 7440)"});
+  v.field("upload", s.upload, Key{.doc = "phone uploads (HTTP PUT, TFTP WRQ)"});
+  v.field("limits", s.limits, Key{.doc = "HTTP(S) request and connection limits"});
 }
+
+// Resolved paths: relative ones are taken from the configuration folder, empty ones from site.state_dir.
+std::string provisiond_root(const Model& model);
+std::string provisiond_upload_dir(const Model& model);
+std::string provisiond_tls_dir(const Model& model);
 
 // Checks that need the whole set (cross-service rules included); runs after every key loaded.
 void check_provisiond(const Model& model, Reporter& report);

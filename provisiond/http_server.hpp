@@ -1,0 +1,75 @@
+#pragma once
+// The HTTP and HTTPS server: sockets and bytes around http_handler. Each connection is a non-blocking fd
+// under a uv_poll_t (not uv_tcp_t, so that large bodies go out with sendfile(2) and TLS runs on the same fd);
+// one timer sweeps every connection's deadline (header, idle, send), so a slowloris client costs a few bytes
+// of memory and gets 408 when its time is up. Keep-alive and pipelining: the next request is parsed from
+// what is buffered once the previous response is out.
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "common/net.hpp"
+#include "common/uv.hpp"
+#include "provisiond/fd.hpp"
+#include "provisiond/http_handler.hpp"
+#include "provisiond/http_parser.hpp"
+#include "provisiond/stats.hpp"
+#include "provisiond/store.hpp"
+#include "provisiond/tls.hpp"
+
+namespace pb::prov {
+
+struct HttpServerOptions {
+  Ipv4Address listen;
+  std::uint16_t port = 8088;  // 0: any (tests)
+  http::Limits limits;
+  http::HandlerOptions handler;
+  std::uint32_t max_connections = 4096;
+  std::uint32_t max_connections_per_client = 64;
+  std::uint32_t header_timeout_ms = 10000;
+  std::uint32_t idle_timeout_ms = 30000;
+  std::uint32_t send_timeout_ms = 60000;
+};
+
+class HttpServer {
+ public:
+  // Binds and listens (throws on failure). `tls` non-null makes this the HTTPS server.
+  HttpServer(uv_loop_t* loop, FileStore& store, Stats& stats, HttpServerOptions options, SSL_CTX* tls);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  std::uint16_t port() const noexcept { return port_; }
+  // Options that apply to new requests (limits, timeouts, upload rules); the listening address stays.
+  void update(const HttpServerOptions& options) noexcept;
+  // Closes the listener and every connection.
+  void stop() noexcept;
+
+  struct Conn;
+
+ private:
+  void on_accept() noexcept;
+  void on_sweep() noexcept;
+  void destroy(Conn* c) noexcept;
+  friend struct Conn;
+
+  uv_loop_t* loop_;
+  FileStore& store_;
+  Stats& stats_;
+  HttpServerOptions options_;
+  SSL_CTX* tls_;
+  const char* protocol_;
+  UniqueFd listen_fd_;
+  std::uint16_t port_ = 0;
+  uv::Handle<uv_poll_t> listen_poll_;
+  uv::Handle<uv_timer_t> sweep_;
+  std::list<std::unique_ptr<Conn>> conns_;
+  std::unordered_map<std::uint32_t, std::uint32_t> per_client_;
+  http::Clock clock_;
+  std::int64_t clock_second_ = -1;
+  const http::Clock& clock() noexcept;
+};
+
+}  // namespace pb::prov

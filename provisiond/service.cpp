@@ -1,0 +1,136 @@
+#include "provisiond/service.hpp"
+
+#include <optional>
+
+#include "common/log.hpp"
+#include "provisiond/http_server.hpp"
+#include "provisiond/store.hpp"
+#include "provisiond/tftp_server.hpp"
+#include "provisiond/tls.hpp"
+
+namespace pb::prov {
+namespace {
+
+StoreOptions store_options(const config::Model& m) {
+  const auto& s = m.provisiond;
+  StoreOptions o;
+  o.root = config::provisiond_root(m);
+  if (s.upload.enabled) o.upload_dir = config::provisiond_upload_dir(m);
+  o.cache_file_bytes = s.limits.cache_file_bytes;
+  o.cache_bytes = s.limits.cache_bytes;
+  o.max_upload_bytes = s.upload.max_file_bytes;
+  o.max_phone_bytes = s.upload.max_phone_bytes;
+  return o;
+}
+
+HttpServerOptions http_options(const config::Model& m, std::uint16_t port) {
+  const auto& s = m.provisiond;
+  HttpServerOptions o;
+  o.listen = s.listen;
+  o.port = port;
+  o.limits.max_request_line = s.limits.max_request_line;
+  o.limits.max_header_bytes = s.limits.max_header_bytes;
+  o.limits.max_headers = s.limits.max_headers;
+  o.handler.uploads = s.upload.enabled;
+  o.handler.allow_delete = s.upload.allow_delete;
+  o.handler.max_upload_bytes = s.upload.max_file_bytes;
+  o.max_connections = s.limits.max_connections;
+  o.max_connections_per_client = s.limits.max_connections_per_client;
+  o.header_timeout_ms = s.limits.header_timeout_ms;
+  o.idle_timeout_ms = s.limits.idle_timeout_ms;
+  o.send_timeout_ms = s.limits.send_timeout_ms;
+  return o;
+}
+
+TftpServerOptions tftp_options(const config::Model& m) {
+  const auto& s = m.provisiond;
+  TftpServerOptions o;
+  o.listen = s.listen;
+  o.port = s.tftp.port;
+  o.limits.max_blksize = s.tftp.max_blksize;
+  o.limits.max_windowsize = s.tftp.max_windowsize;
+  o.limits.timeout_ms = s.tftp.timeout_ms;
+  o.limits.max_timeout_ms = s.tftp.max_timeout_ms;
+  o.limits.give_up_ms = s.tftp.give_up_s * 1000;
+  o.limits.rollover = s.tftp.rollover;
+  o.limits.max_upload_bytes = s.upload.max_file_bytes;
+  o.max_transfers = s.tftp.max_transfers;
+  o.write = s.tftp.write && s.upload.enabled;
+  for (const auto& r : s.tftp.rename) o.rename.push_back({r.pattern, r.replacement});
+  return o;
+}
+
+std::string resolve(const config::Model& m, const std::string& path) {
+  if (path.empty() || path.front() == '/') return path;
+  return m.directory + "/" + path;
+}
+
+TlsOptions tls_options(const config::Model& m) {
+  const auto& h = m.provisiond.https;
+  TlsOptions o;
+  o.certificate = resolve(m, h.certificate);
+  o.key = resolve(m, h.key);
+  o.generated_dir = config::provisiond_tls_dir(m);
+  o.common_name = "provision." + m.site.domain;
+  for (const auto& ca : h.client_ca) o.client_ca.push_back(resolve(m, ca));
+  o.verify_client = h.verify_client;
+  o.allow_expired_client = h.allow_expired_client;
+  return o;
+}
+
+class ProvisionService final : public Service {
+ public:
+  explicit ProvisionService(DaemonContext& ctx)
+      : model_(ctx.model),
+        store_(store_options(*ctx.model)),
+        http_stats_(ctx.metrics, "http"),
+        https_stats_(ctx.metrics, "https"),
+        tftp_stats_(ctx.metrics, "tftp") {
+    const auto& s = model_->provisiond;
+    if (s.http) http_.emplace(ctx.loop, store_, http_stats_, http_options(*model_, s.port), nullptr);
+    if (s.https.enabled) {
+      tls_ = make_tls_context(tls_options(*model_));
+      https_.emplace(ctx.loop, store_, https_stats_, http_options(*model_, s.https.port), tls_.get());
+    }
+    if (s.tftp.enabled) tftp_.emplace(ctx.loop, store_, tftp_stats_, tftp_options(*model_));
+    log::info("provisiond", "serving '{}'{}{}{}", config::provisiond_root(*model_),
+              http_ ? fmt::format(", http port {}", http_->port()) : "",
+              https_ ? fmt::format(", https port {}", https_->port()) : "",
+              tftp_ ? fmt::format(", tftp port {}", tftp_->port()) : "");
+  }
+
+  void reload(std::shared_ptr<const config::Model> model) override {
+    const auto& old = model_->provisiond;
+    const auto& s = model->provisiond;
+    if (store_options(*model).root != store_options(*model_).root ||
+        store_options(*model).upload_dir != store_options(*model_).upload_dir || s.port != old.port ||
+        s.https.port != old.https.port || s.http != old.http || s.https.enabled != old.https.enabled ||
+        !(s.listen == old.listen) || !(s.https == old.https) || s.tftp.port != old.tftp.port ||
+        s.tftp.enabled != old.tftp.enabled)
+      log::warning("provisiond", "directories, ports and TLS settings change on restart; the rest applies now");
+    if (http_) http_->update(http_options(*model, old.port));
+    if (https_) https_->update(http_options(*model, old.https.port));
+    if (tftp_) tftp_->update(tftp_options(*model));
+    model_ = std::move(model);
+  }
+
+  void stop() override {
+    if (http_) http_->stop();
+    if (https_) https_->stop();
+    if (tftp_) tftp_->stop();
+  }
+
+ private:
+  std::shared_ptr<const config::Model> model_;
+  FileStore store_;
+  Stats http_stats_, https_stats_, tftp_stats_;
+  SslCtxPtr tls_;
+  std::optional<HttpServer> http_, https_;
+  std::optional<TftpServer> tftp_;
+};
+
+}  // namespace
+
+std::unique_ptr<Service> start_service(DaemonContext& context) { return std::make_unique<ProvisionService>(context); }
+
+}  // namespace pb::prov

@@ -1,0 +1,133 @@
+#pragma once
+// The one file store behind HTTP, HTTPS and TFTP.
+//
+// Every name is normalized by path.hpp and then opened with openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)
+// relative to a directory descriptor of the root, so neither "..", an absolute symlink nor a relative one
+// pointing out of the root can escape it (kernels without openat2 get a walk that refuses every symlink).
+// Only regular files are served. Small files are kept in memory and revalidated (open + fstat) at most once
+// per `revalidate_ms`, like nginx's open_file_cache_valid: a changed file is served within that time.
+//
+// Uploads (HTTP PUT, TFTP WRQ) go to a separate directory, flat under their file name, through a hidden
+// temporary file renamed into place on success, so a reader never sees half a file and a failed upload
+// leaves nothing. Disk I/O here is synchronous: the files are small and the disk is local.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "common/result.hpp"
+#include "provisiond/fd.hpp"
+#include "provisiond/path.hpp"
+
+namespace pb::prov {
+
+enum class StoreError {
+  NotFound,   // no such regular file (directories and hidden names included)
+  Forbidden,  // traversal, escaping symlink, the upload directory
+  BadName,    // bad encoding, over-long
+  TooLarge,   // upload over the per-file or per-phone cap
+  Disabled,   // uploads are off
+  Io,
+};
+
+const char* to_string(StoreError e) noexcept;
+StoreError from_path_error(PathError e) noexcept;
+
+struct FileMeta {
+  std::uint64_t size = 0;
+  std::int64_t mtime_s = 0;   // seconds since the epoch (Last-Modified has second resolution)
+  std::string etag;           // "\"<inode>-<size>-<mtime ns>\"", strong
+  std::string last_modified;  // mtime_s as an HTTP date, formatted once
+  std::string_view type;      // Content-Type
+};
+
+struct CachedFile {
+  FileMeta meta;
+  std::string content;
+  std::uint64_t checked_ms = 0;  // when open + fstat last confirmed it
+  dev_t dev = 0;
+  ino_t ino = 0;
+  std::int64_t mtime_ns = 0;
+};
+
+// What open() hands out: either a descriptor (large files, for sendfile/pread) or cached bytes.
+struct OpenedFile {
+  FileMeta meta;  // filled for descriptors only: cached files carry theirs (info() picks), so a hit copies nothing
+  UniqueFd fd;
+  std::shared_ptr<const CachedFile> cached;  // when set, fd is empty
+  const FileMeta& info() const noexcept { return cached ? cached->meta : meta; }
+};
+
+struct StoreOptions {
+  std::string root;
+  std::string upload_dir;  // empty: uploads disabled
+  std::uint64_t cache_file_bytes = 256 * 1024;
+  std::uint64_t cache_bytes = 64ull << 20;
+  std::uint64_t revalidate_ms = 1000;
+  std::uint64_t max_upload_bytes = 8ull << 20;
+  std::uint64_t max_phone_bytes = 64ull << 20;
+};
+
+class Upload;
+
+class FileStore {
+ public:
+  // Opens (and creates when missing) the root and upload directories. Throws at start-up only.
+  explicit FileStore(StoreOptions options);
+
+  // `name` is decoded already (percent_decode for HTTP); `backslash` maps '\' to '/' (TFTP).
+  Result<OpenedFile, StoreError> open(std::string_view name, bool backslash, std::uint64_t now_ms) noexcept;
+
+  // Starts an upload of `name` (stored under its base name). `expected_size` (0: unknown) is checked
+  // against the caps before a byte is written.
+  Result<Upload, StoreError> begin_upload(std::string_view name, std::uint64_t expected_size) noexcept;
+  Result<bool, StoreError> remove_upload(std::string_view name) noexcept;
+
+  const StoreOptions& options() const noexcept { return options_; }
+  std::uint64_t cached_bytes() const noexcept { return cache_bytes_; }
+
+ private:
+  friend class Upload;
+  Result<UniqueFd, StoreError> open_beneath(const std::string& relative) const noexcept;
+  Result<std::string, StoreError> upload_name(std::string_view name) const noexcept;
+  std::uint64_t phone_bytes(std::string_view mac_prefix, std::string_view except) const noexcept;
+
+  StoreOptions options_;
+  UniqueFd root_fd_;
+  UniqueFd upload_fd_;
+  std::string upload_relative_;  // the upload directory's path beneath the root, when it is inside it
+  std::unordered_map<std::string, std::shared_ptr<CachedFile>> cache_;
+  std::uint64_t cache_bytes_ = 0;
+  std::uint64_t upload_counter_ = 0;
+};
+
+// A file being uploaded: a hidden temporary in the upload directory. commit() renames it into place;
+// destroying an uncommitted Upload removes the temporary.
+class Upload {
+ public:
+  Upload(Upload&&) noexcept;
+  Upload& operator=(Upload&&) noexcept;
+  ~Upload();
+
+  // False (and nothing written) once the per-file cap would be passed.
+  Result<bool, StoreError> write(std::span<const std::uint8_t> bytes) noexcept;
+  // Renames the file into place; true when it did not exist before.
+  Result<bool, StoreError> commit() noexcept;
+  std::uint64_t size() const noexcept { return written_; }
+  const std::string& name() const noexcept { return final_name_; }
+
+ private:
+  friend class FileStore;
+  Upload(FileStore* store, UniqueFd fd, std::string temp, std::string final_name) noexcept;
+  FileStore* store_ = nullptr;
+  UniqueFd fd_;
+  std::string temp_name_, final_name_;
+  std::uint64_t written_ = 0;
+  bool done_ = false;
+};
+
+}  // namespace pb::prov

@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Raw-socket HTTP checks curl cannot make: pipelining, slowloris, oversized heads, connection caps.
+Prints one line per check for http_test.sh to compare."""
+import socket
+import sys
+import time
+
+HOST = "127.0.0.1"
+
+
+def connect(port):
+    s = socket.create_connection((HOST, port), timeout=5)
+    return s
+
+
+def read_all(s, limit=1 << 20):
+    data = b""
+    try:
+        while len(data) < limit:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except socket.timeout:
+        pass
+    return data
+
+
+def status_of(data):
+    line = data.split(b"\r\n", 1)[0].decode(errors="replace")
+    parts = line.split(" ")
+    return parts[1] if len(parts) > 1 else "none"
+
+
+def pipeline(port):
+    s = connect(port)
+    req = b"GET /small.cfg HTTP/1.1\r\nHost: x\r\n\r\n" * 3 + b"GET /small.cfg HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    s.sendall(req)
+    data = read_all(s)
+    print("pipelined", data.count(b"HTTP/1.1 200 OK"))
+
+
+def slowloris(port):
+    # A head that never ends: 408 after header_timeout, while another client is served meanwhile.
+    s = connect(port)
+    s.sendall(b"GET /small.cfg HTTP/1.1\r\nHost: x\r\n")
+    t0 = time.time()
+    other = connect(port)
+    other.sendall(b"GET /small.cfg HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    print("other-client", status_of(read_all(other)))
+    for _ in range(20):  # a header every 100 ms does not extend the deadline
+        try:
+            s.sendall(b"X-Slow: 1\r\n")
+        except OSError:
+            break
+        time.sleep(0.1)
+    s.settimeout(5)
+    data = read_all(s)
+    print("slowloris", status_of(data), "within-limit", time.time() - t0 < 4)
+
+
+def oversize(port):
+    cases = [
+        ("request-line", b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"),
+        ("header-bytes", b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n"),
+        ("header-count", b"GET / HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(100)) + b"\r\n"),
+        ("garbage", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"),
+        ("body", b"PUT /0004f2aabbcc-app.log HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n"),
+    ]
+    for name, payload in cases:
+        s = connect(port)
+        try:
+            s.sendall(payload)
+        except OSError:
+            pass
+        print(name, status_of(read_all(s)))
+
+
+def conncap(port, cap):
+    held = [connect(port) for _ in range(cap)]
+    time.sleep(0.2)
+    extra = connect(port)
+    print("over-cap", status_of(read_all(extra)))
+    for s in held:
+        s.close()
+    time.sleep(0.3)
+    again = connect(port)
+    again.sendall(b"GET /small.cfg HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    print("after-cap", status_of(read_all(again)))
+
+
+if __name__ == "__main__":
+    cmd, port = sys.argv[1], int(sys.argv[2])
+    if cmd == "pipeline":
+        pipeline(port)
+    elif cmd == "slowloris":
+        slowloris(port)
+    elif cmd == "oversize":
+        oversize(port)
+    elif cmd == "conncap":
+        conncap(port, int(sys.argv[3]))
