@@ -45,10 +45,12 @@ void check_sntpd(const Model& model, Reporter& report) {
     report.error("sntpd.rate_burst", "must be at least rate_limit (" + std::to_string(s.rate_limit) + ")");
   if (s.common.enabled && s.common.metrics_port != 0 && s.common.metrics_port == s.port)
     report.error("sntpd.metrics_port", "cannot share port " + std::to_string(s.port) + " with NTP");
-  // DHCP options 4 and 42 point phones at the appliance by default (DESIGN.md): they would find no server.
+  // With sntpd off, dhcpd leaves options 4/42 out (and refuses an explicit 4/42 at the appliance as an error), so
+  // phones get no time server from this site unless the administrator names one: say so.
   if (!s.common.enabled && model.dhcpd.common.enabled)
     report.warning("sntpd.enabled",
-                   "sntpd is disabled while dhcpd hands out the appliance as time server (options 4/42)");
+                   "sntpd is disabled: dhcpd will not offer this appliance as time server (options 4/42); "
+                   "phones need another time source");
 }
 
 Ipv4Address sntpd_bind_address(const Model& model) {

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The whole appliance on the example site (etc/phoneboot), as README command 1 runs it: `phoneboot run` in an
+# appliance namespace, the real services dropping to an unprivileged user, and a phone namespace on the other
+# end of a veth asking with the clients administrators use. Then one service is killed and must come back,
+# and SIGTERM must stop everything.
+set -euo pipefail
+bin=${PHONEBOOT_BIN:?}
+src=${PHONEBOOT_SOURCE_DIR:?}
+for svc in dhcpd dnsd sntpd provisiond; do
+  [ -x "$bin/phoneboot-$svc" ] || { echo "phoneboot-$svc is not built" >&2; exit 1; }
+done
+
+tag=$$
+app=pbapp-a$tag
+phone=pbapp-p$tag
+work=$(mktemp -d /tmp/pb-appliance.XXXXXX)
+sup=""
+cleanup() {
+  [ -n "$sup" ] && kill -9 "$sup" 2>/dev/null
+  ip netns pids "$app" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+  ip netns pids "$phone" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+  ip netns del "$app" 2>/dev/null || true
+  ip netns del "$phone" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; sed 's/^/  log: /' "$work/log" >&2; exit 1; }
+in_phone() { ip netns exec "$phone" "$@"; }
+wait_for() { for _ in $(seq "${2:-100}"); do eval "$1" && return 0; sleep 0.1; done; return 1; }
+
+# The example configuration, unchanged but for the interface name, and state kept in this test's folder.
+chmod 755 "$work"
+mkdir -p "$work/etc" "$work/state"
+cp -r "$src/etc/phoneboot/." "$work/etc/"
+sed -i "s|^interface *=.*|interface = \"pbapp0\"|; s|^state_dir *=.*|state_dir = \"$work/state\"|" "$work/etc/site.toml"
+id phoneboot >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin phoneboot
+chown phoneboot: "$work/state"
+
+ip netns add "$app"
+ip netns add "$phone"
+ip link add pbapp0 netns "$app" type veth peer name pbph0 netns "$phone"
+ip -n "$app" addr add 10.250.0.2/24 dev pbapp0
+for ns in "$app" "$phone"; do ip -n "$ns" link set lo up; done
+ip -n "$app" link set pbapp0 up
+ip -n "$phone" link set pbph0 up
+
+"$bin/phoneboot" check -c "$work/etc" > /dev/null || fail "the example does not pass check"
+ip netns exec "$app" "$bin/phoneboot" run -c "$work/etc" > "$work/log" 2>&1 &
+sup=$!
+for svc in dhcpd dnsd sntpd provisiond; do
+  wait_for "grep -q '^$svc: started' '$work/log'" 100 || fail "$svc did not start"
+done
+
+# DHCP: a phone with vendor class SIP100 gets an address in the voice subnet and the site's options.
+cat > "$work/udhcpc.sh" <<'SH'
+#!/bin/sh
+[ "$1" = bound ] || exit 0
+env | grep -E '^(ip|subnet|router|dns|domain|ntpsrv|timezone|tftp|boot_file|opt[0-9]+)=' | sort > "$LEASE_FILE"
+ip addr add "$ip/${mask:-24}" dev "$interface"
+SH
+chmod +x "$work/udhcpc.sh"
+LEASE_FILE=$work/lease in_phone timeout 20 udhcpc -q -f -n -i pbph0 -V SIP100 -s "$work/udhcpc.sh" -O 160 -O 66 -O 67 -O 42 -O 2 \
+  > "$work/udhcpc.log" 2>&1 || fail "no lease: $(cat "$work/udhcpc.log")"
+grep -q '^ip=10\.250\.0\.' "$work/lease" || fail "lease outside the voice subnet: $(cat "$work/lease")"
+grep -q '^domain=lab.voip' "$work/lease" || fail "no option 15: $(cat "$work/lease")"
+grep -q '^dns=10.250.0.2' "$work/lease" || fail "option 6 does not point at the appliance: $(cat "$work/lease")"
+grep -q '^ntpsrv=10.250.0.2' "$work/lease" || fail "option 42 does not point at the appliance: $(cat "$work/lease")"
+
+# DNS: the switchover pair by SRV and the provisioning name, asked from the phone's new address.
+srv=$(in_phone dig +short +time=2 +tries=2 @10.250.0.2 _sip._udp.lab.voip SRV | sort)
+echo "$srv" | grep -q '8060 vm40ic1.lab.voip.' || fail "SRV for vm40ic1 missing: $srv"
+echo "$srv" | grep -q '8060 vm40ic2.lab.voip.' || fail "SRV for vm40ic2 missing: $srv"
+prov=$(in_phone dig +short +time=2 +tries=2 @10.250.0.2 provision.lab.voip A | sort | tr '\n' ' ')
+[ "$prov" = "10.250.1.151 10.250.1.152 " ] || fail "provision.lab.voip is '$prov'"
+
+# SNTP: ntpdig accepts the appliance's time.
+in_phone timeout 10 ntpdig -t 2 10.250.0.2 > "$work/ntp.log" 2>&1 || fail "ntpdig: $(cat "$work/ntp.log")"
+
+# Provisioning: a file under the served root over HTTP and TFTP.
+root=$("$bin/phoneboot" print-config -c "$work/etc" | awk -F"'" '/^root = /{print $2}')
+[ -n "$root" ] || root="$work/state/files"
+mkdir -p "$root" && echo "phone config" > "$root/phoneboot-test.cfg" && chmod -R a+rX "$root"
+body=$(in_phone curl -sf --max-time 5 http://10.250.0.2:8088/phoneboot-test.cfg) || fail "HTTP GET failed"
+[ "$body" = "phone config" ] || fail "HTTP served '$body'"
+(cd "$work" && in_phone timeout 10 tftp 10.250.0.2 -c get phoneboot-test.cfg "$work/tftp.cfg") || fail "TFTP get failed"
+cmp -s "$root/phoneboot-test.cfg" "$work/tftp.cfg" || fail "TFTP served different bytes"
+
+# Each daemon dropped root after binding.
+for svc in dhcpd dnsd sntpd provisiond; do
+  pid=$(pgrep -f "$bin/phoneboot-$svc -c $work/etc" | head -1)
+  [ "$(stat -c %U /proc/$pid)" = phoneboot ] || fail "$svc still runs as $(stat -c %U /proc/$pid)"
+done
+
+# A killed service comes back and serves again.
+victim=$(pgrep -f "$bin/phoneboot-dnsd -c $work/etc" | head -1)
+kill -9 "$victim"
+wait_for "pgrep -f '$bin/phoneboot-dnsd -c $work/etc' | grep -qv '^$victim\$'" 100 || fail "dnsd was not restarted"
+wait_for "in_phone dig +short +time=1 +tries=1 @10.250.0.2 vm40ic1.lab.voip A | grep -q 10.250.1.151" 50 || fail "dnsd does not answer after restart"
+
+kill -TERM "$sup"
+rc=0; wait "$sup" || rc=$?
+sup=""
+[ "$rc" -eq 0 ] || fail "phoneboot run exited $rc"
+left=$(ip netns pids "$app" | wc -l)
+[ "$left" -eq 0 ] || fail "$left processes left in the appliance namespace"
+echo "appliance: ok"
