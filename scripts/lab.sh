@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 if [ "$(id -u)" -ne 0 ]; then exec sudo -E "$0" "$@"; fi
 ./scripts/setup.sh
 build=${PHONEBOOT_BUILD_DIR:-build}
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPHONEBOOT_WERROR=ON >/dev/null
 cmake --build "$build" -j "$(nproc)"
 
 app=pb-appliance
@@ -48,12 +48,14 @@ supervisor=$!
 echo "lab: appliance running in namespace $app (pid $supervisor); phones namespace is $phones" >&2
 
 if [ "${1:-}" = "--smoke" ]; then
+  # A phone's view: a DHCP lease, the switchover pair by SRV, the time, and the provisioning server.
   sleep 2
   kill -0 "$supervisor"
-  if [ -x "$build/bin/phoneboot-dnsd" ]; then
-    ip netns exec "$phones" ip addr add 10.250.0.99/24 dev pb-ph0
-    ip netns exec "$phones" dig +short +time=2 +tries=2 @10.250.0.2 provision.lab.voip A
-  fi
+  ip netns exec "$phones" timeout 20 udhcpc -q -f -n -i pb-ph0 -V SIP100 -s /bin/true
+  ip netns exec "$phones" ip addr add 10.250.0.99/24 dev pb-ph0
+  ip netns exec "$phones" dig +short +time=2 +tries=2 @10.250.0.2 _sip._udp.lab.voip SRV
+  ip netns exec "$phones" ntpdig -t 2 10.250.0.2
+  ip netns exec "$phones" curl -s -o /dev/null -w 'provisiond HTTP %{http_code}\n' http://10.250.0.2:8088/
   echo "lab: smoke test passed" >&2
   exit 0
 fi
