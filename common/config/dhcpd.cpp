@@ -7,6 +7,8 @@
 
 #include <filesystem>
 
+#include <re2/re2.h>
+
 #include "common/config/model.hpp"
 #include "common/inventory.hpp"
 #include "common/wire.hpp"
@@ -440,6 +442,13 @@ void check_dhcpd(const Model& model, Reporter& report) {
       report.error(key + ".match", "'" + c.match + "' is not one of vendor-class, user-class, mac, hostname");
     const int patterns = !c.exact.empty() + !c.prefix.empty() + !c.substring.empty() + !c.regex.empty();
     if (patterns != 1) report.error(key, "give exactly one of exact, prefix, substring, regex");
+    if (!c.regex.empty()) {
+      // Compiled here as dhcpd compiles it (RE2: linear time, no backtracking), so a bad pattern is a
+      // configuration error with its position instead of a daemon that refuses to start.
+      const re2::RE2 pattern(c.regex, re2::RE2::Quiet);
+      if (!pattern.ok())
+        report.error(key + ".regex", "'" + c.regex + "' is not a regular expression (" + pattern.error() + ")");
+    }
     if (c.match == "mac") {
       for (const auto* p : {&c.exact, &c.prefix, &c.substring})
         if (!p->empty() && !parse_hex_bytes(*p))
