@@ -170,13 +170,23 @@ value = "custom.img"
 }
 
 TEST(DhcpdSettings, BadRegexRefusesToStart) {
+  // The configuration check compiles the pattern, so the set never loads...
+  auto refused =
+      config::load_text(std::string(test::kSite) + "\n[[dhcpd.class]]\nname = \"bad\"\nregex = \"(unclosed\"\n");
+  EXPECT_FALSE(refused.model);
+  EXPECT_NE(refused.diagnostics.str().find("dhcpd.class[0].regex: '(unclosed' is not a regular expression"),
+            std::string::npos)
+      << refused.diagnostics.str();
+  // ...and the daemon's own build refuses it too, should a model ever carry one.
   auto m = test::model(R"(
 [[class]]
 name = "bad"
-regex = "(unclosed"
+regex = "closed"
 )");
   ASSERT_TRUE(m);
-  EXPECT_THROW(Settings::build(*m), std::runtime_error);
+  config::Model broken = *m;
+  broken.dhcpd.client_class[0].regex = "(unclosed";
+  EXPECT_THROW(Settings::build(broken), std::runtime_error);
 }
 
 TEST(DhcpdSettings, SiteDefaultsGiveAWorkingScope) {
