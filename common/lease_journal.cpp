@@ -48,30 +48,6 @@ bool write_all(int fd, const std::uint8_t* data, std::size_t size) noexcept {
   return true;
 }
 
-std::vector<std::uint8_t> read_whole(const std::string& path, bool& exists) {
-  exists = false;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return {};
-    fail("cannot open", path);
-  }
-  exists = true;
-  std::vector<std::uint8_t> bytes;
-  std::uint8_t buf[65536];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      fail("cannot read", path);
-    }
-    if (n == 0) break;
-    bytes.insert(bytes.end(), buf, buf + n);
-  }
-  ::close(fd);
-  return bytes;
-}
-
 // The bytes of `path` from `offset` on (a follower reads only what is new). exists=false when absent.
 std::vector<std::uint8_t> read_from(const std::string& path, std::uint64_t offset, bool& exists) {
   exists = false;
@@ -97,6 +73,8 @@ std::vector<std::uint8_t> read_from(const std::string& path, std::uint64_t offse
   ::close(fd);
   return bytes;
 }
+
+std::vector<std::uint8_t> read_whole(const std::string& path, bool& exists) { return read_from(path, 0, exists); }
 
 void put_bytes(WireWriter& w, std::span<const std::uint8_t> b, std::size_t max) {
   const std::size_t n = std::min(b.size(), max);
