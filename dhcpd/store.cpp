@@ -18,7 +18,7 @@ LeaseStore::LeaseStore(std::string dir, LeaseTable& table, std::int64_t compact_
   for (const auto& r : replay_.records) table_.apply(r);
   replayed_records_ = replay_.records.size();
   replay_.records = {};  // the table holds the state now; 100,000 records are ~15 MiB
-  ::malloc_trim(0);       // and the file buffers and records of the replay go back to the system
+  ::malloc_trim(0);      // and the file buffers and records of the replay go back to the system
   if (replay_.torn_bytes > 0)
     log::warning("dhcpd", "lease journal: cut a torn tail of {} bytes in '{}'", replay_.torn_bytes, dir_);
   if (replay_.corrupted > 0)
