@@ -5,6 +5,7 @@
 #include <net/if.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -83,20 +84,25 @@ ReceiveBatch::ReceiveBatch(std::size_t count, std::size_t size)
       peers_(count),
       iovecs_(count),
       headers_(count),
-      size_(size) {}
-
-std::size_t ReceiveBatch::receive(int fd) noexcept {
+      size_(size) {
+  // Buffers, addresses and control space never move (the vectors are sized once), so the headers point at
+  // them once here; receive() only resets what the kernel overwrites.
   for (std::size_t i = 0; i < headers_.size(); ++i) {
     iovecs_[i] = {buffers_.data() + i * size_, size_};
     msghdr& h = headers_[i].msg_hdr;
-    h = {};
     h.msg_name = &peers_[i];
-    h.msg_namelen = sizeof(sockaddr_in);
     h.msg_iov = &iovecs_[i];
     h.msg_iovlen = 1;
     h.msg_control = controls_.data() + i * kControlSize;
-    h.msg_controllen = kControlSize;
-    headers_[i].msg_len = 0;
+  }
+}
+
+std::size_t ReceiveBatch::receive(int fd) noexcept {
+  for (auto& header : headers_) {
+    header.msg_hdr.msg_namelen = sizeof(sockaddr_in);
+    header.msg_hdr.msg_controllen = kControlSize;
+    header.msg_hdr.msg_flags = 0;
+    header.msg_len = 0;
   }
   const int n = ::recvmmsg(fd, headers_.data(), static_cast<unsigned>(headers_.size()), MSG_DONTWAIT, nullptr);
   return n < 0 ? 0 : static_cast<std::size_t>(n);

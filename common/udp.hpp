@@ -56,6 +56,11 @@ struct Datagram {
 class ReceiveBatch {
  public:
   ReceiveBatch(std::size_t count, std::size_t size);
+  // The message headers point into this object's own vectors: a copy would point into the original.
+  ReceiveBatch(const ReceiveBatch&) = delete;
+  ReceiveBatch& operator=(const ReceiveBatch&) = delete;
+  ReceiveBatch(ReceiveBatch&&) noexcept = default;  // vectors keep their heap buffers when moved
+  ReceiveBatch& operator=(ReceiveBatch&&) noexcept = default;
   // One recvmmsg(MSG_DONTWAIT): returns how many arrived (0 when none was waiting, or on error).
   std::size_t receive(int fd) noexcept;
   Datagram at(std::size_t i) noexcept;
@@ -74,6 +79,11 @@ class ReceiveBatch {
 class SendBatch {
  public:
   SendBatch(std::size_t count, std::size_t size);
+  // Committed headers point into this object's own vectors, as in ReceiveBatch.
+  SendBatch(const SendBatch&) = delete;
+  SendBatch& operator=(const SendBatch&) = delete;
+  SendBatch(SendBatch&&) noexcept = default;
+  SendBatch& operator=(SendBatch&&) noexcept = default;
   bool full() const noexcept { return used_ == headers_.size(); }
   // The buffer for the next datagram; fill it, then commit() how many bytes it holds.
   std::span<std::uint8_t> next() noexcept;
