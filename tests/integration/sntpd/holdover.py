@@ -98,13 +98,7 @@ try:
     for line in ("source state local -> synchronised", "source state synchronised -> holdover", "source state holdover -> local"):
         fail.check(text.count(line) == 1, f"logged once: '{line}'")
 finally:
-    for p in (upstream, server):
-        if p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                p.kill()
+    ntp.stop((upstream, server))
     server_log.seek(0)
     print("--- sntpd log ---\n" + server_log.read())
     shutil.rmtree(work, ignore_errors=True)

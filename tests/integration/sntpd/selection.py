@@ -76,13 +76,7 @@ try:
     fail.check(text.count("selected upstream '127.0.0.1:12320'") == 1 and selections and "12321" in selections[-1],
                "selection changes logged: to the stratum-3 upstream once, back to the stratum-7 one last")
 finally:
-    for p in procs:
-        if p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                p.kill()
+    ntp.stop(procs)
     server_log.seek(0)
     print("--- sntpd log ---\n" + server_log.read())
     shutil.rmtree(work, ignore_errors=True)
