@@ -41,6 +41,15 @@ def wait_stratum(stratum, seconds):
     return None
 
 
+def wait_reach(upstream, seconds):
+    end = time.time() + seconds
+    while time.time() < end:
+        if ntp.metrics(12382).get(f'sntpd_upstream_reach{{upstream="{upstream}"}}', 0) > 0:
+            return True
+        time.sleep(0.2)
+    return False
+
+
 good, _ = start("good", "port = 12320\nmetrics_port = 0\nlocal_stratum = 3\n")
 worse, _ = start("worse", "port = 12321\nmetrics_port = 0\nlocal_stratum = 7\n")
 server, server_log = start("server", """metrics_port = 12382
@@ -59,8 +68,9 @@ try:
         fail.check(j["stratum"] == 4 and abs(j["offset"]) < 0.010, f"ntpdig: stratum {j['stratum']}, offset {j['offset']}")
     except (ValueError, IndexError, KeyError):
         fail.check(False, f"ntpdig output: {out.stdout!r} {out.stderr!r}")
-    m = ntp.metrics(12382)
-    fail.check(m.get('sntpd_upstream_reach{upstream="127.0.0.1:12321"}', 0) > 0, "the stratum-7 upstream is polled too")
+    # The first request to the stratum-7 upstream may leave before that daemon has bound its port (all three
+    # start together); the next poll follows a second later, so wait for an answered poll rather than read once.
+    fail.check(wait_reach("127.0.0.1:12321", 10), "the stratum-7 upstream is polled too")
     good.terminate()
     good.wait(timeout=5)
     f = wait_stratum(8, 20)
