@@ -46,12 +46,10 @@ Server::Server(DaemonContext& context)
   ::tzset();
   for (const auto& w : settings_->warnings) log::warning("dhcpd", "inventory: {}", w);
   const std::string dir = model_->site.state_dir + "/dhcpd";
-  durable_async_ = uv::Handle<uv_async_t>(loop_, uv_async_init,
-                                          [](uv_async_t* a) { static_cast<Server*>(a->data)->release_waiting(); });
-  durable_async_->data = this;
-  uv_async_t* async = durable_async_.get();
+  durable_wakeup_ = std::make_unique<uv::Wakeup>(loop_, [this] { release_waiting(); });
+  uv::Wakeup* wakeup = durable_wakeup_.get();
   store_ = std::make_unique<LeaseStore>(dir, leases_, model_->dhcpd.compact_after, &metrics_,
-                                        [async] { uv_async_send(async); });
+                                        [wakeup] { wakeup->notify(); });
   log::info("dhcpd", "lease store '{}': {} records replayed, {} leases bound", dir, store_->replayed_records(),
             leases_.bound(wall_now()));
 
@@ -100,9 +98,9 @@ void Server::stop() {
   if (store_) {
     store_->commit();
     release_waiting();
-    store_.reset();  // joins the committer before the async handle it signals goes away
+    store_.reset();  // joins the committer before the wake-up it signals goes away
   }
-  durable_async_.reset();
+  durable_wakeup_.reset();
 }
 
 void Server::reload(std::shared_ptr<const config::Model> model) {

@@ -15,6 +15,7 @@
 
 #include "common/daemon.hpp"
 #include "common/udp.hpp"
+#include "common/wakeup.hpp"
 #include "dhcpd/leases.hpp"
 #include "dhcpd/ping.hpp"
 #include "dhcpd/responder.hpp"
@@ -52,7 +53,7 @@ class Server : public Service {
   std::shared_ptr<const config::Model> model_;
   std::shared_ptr<const Settings> settings_;
   LeaseTable leases_;
-  uv::Handle<uv_async_t> durable_async_;  // the committer thread wakes the loop through it
+  std::unique_ptr<uv::Wakeup> durable_wakeup_;  // the committer thread wakes the loop through it
   std::unique_ptr<LeaseStore> store_;
   // ACKs waiting for their batch to be on stable storage, in batch order.
   struct Waiting {

@@ -24,7 +24,7 @@ namespace pb::dhcp {
 class LeaseStore {
  public:
   // Creates `dir` when needed, replays it into `table` (cutting a torn tail) and opens the journal.
-  // `on_durable` runs on the committer thread after each commit (the server passes uv_async_send).
+  // `on_durable` runs on the committer thread after each commit (the server passes a uv::Wakeup).
   // Throws std::runtime_error when the store cannot be read or written (start-up only).
   LeaseStore(std::string dir, LeaseTable& table, std::int64_t compact_after, metrics::Registry* metrics,
              std::function<void()> on_durable = {});

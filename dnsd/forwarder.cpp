@@ -58,14 +58,13 @@ void on_answer(void* arg, int status, int, unsigned char* abuf, int alen) {
 
 Forwarder::Forwarder(uv_loop_t* loop, const config::DnsForward& c, std::uint16_t our_payload)
     : our_payload_(our_payload),
-      wake_(loop, uv_async_init, [](uv_async_t* h) { static_cast<Forwarder*>(h->data)->drain(); }) {
+      wake_(loop, [this] { drain(); }) {
   ares::Options o;
   for (const auto& a : c.upstream) o.servers.push_back(a.str() + ":" + std::to_string(c.upstream_port));
   o.lookups = "b";
   o.timeout = std::chrono::milliseconds(c.timeout_ms);
   o.tries = 2;
   resolver_ = std::make_unique<ares::Resolver>(loop, o);
-  wake_->data = this;
 }
 
 Forwarder::~Forwarder() {
@@ -78,7 +77,7 @@ void Forwarder::submit_udp(std::span<const std::uint8_t> query, const sockaddr_i
     if (queue_.size() >= kMaxQueued) return;
     queue_.push_back(Udp{{query.begin(), query.end()}, peer, fd});
   }
-  uv_async_send(wake_.get());
+  wake_.notify();
 }
 
 void Forwarder::drain() noexcept {

@@ -8,7 +8,7 @@
 // retries over TCP. Debian 12's c-ares (1.18) has no query cache, so nothing outlives the upstream's TTLs.
 //
 // UDP workers run on their own threads: they hand queries over through submit() (a locked queue and a
-// uv_async_t); the answer is sent from the loop thread on the worker's socket (sendto is thread-safe).
+// uv::Wakeup); the answer is sent from the loop thread on the worker's socket (sendto is thread-safe).
 #include <netinet/in.h>
 
 #include <cstdint>
@@ -22,6 +22,7 @@
 #include "common/ares_uv.hpp"
 #include "common/config/dnsd.hpp"
 #include "common/uv.hpp"
+#include "common/wakeup.hpp"
 
 namespace pb::dns {
 
@@ -47,7 +48,7 @@ class Forwarder {
 
   std::uint16_t our_payload_;
   std::unique_ptr<ares::Resolver> resolver_;
-  uv::Handle<uv_async_t> wake_;
+  uv::Wakeup wake_;
   std::mutex mutex_;
   std::deque<Udp> queue_;
   std::size_t in_flight_ = 0;

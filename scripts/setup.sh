@@ -12,7 +12,7 @@ tests=(iproute2 iputils-ping procps psmisc util-linux
        dnsutils knot-dnsutils ldnsutils nsd
        chrony ntpsec-ntpdig ntpsec-ntpdate sntp
        curl openssl tftp-hpa atftp)
-bench=(kea-dhcp4-server kea-admin nginx-light tftpd-hpa dnsperf wrk apache2-utils)
+bench=(kea-dhcp4-server kea-admin nginx-light tftpd-hpa dnsperf wrk apache2-utils time)
 
 wanted=("${build[@]}" "${tests[@]}")
 [ "${PHONEBOOT_SETUP_BENCH:-0}" = 1 ] && wanted+=("${bench[@]}")
