@@ -10,6 +10,7 @@
 #
 # Usage: bench/dhcp.sh [build/bin]     (root; needs perfdhcp and kea-dhcp4: Debian kea-admin, kea-dhcp4-server)
 set -euo pipefail
+PHONEBOOT_SETUP_BENCH=1 "$(dirname "$0")/../scripts/setup.sh"  # the reference servers and load tools
 BIN=$(realpath "${1:-build/bin}")
 P=$$
 S=pbdhcp-bs$P C=pbdhcp-bc$P A=pbdb${P}a B=pbdb${P}b

@@ -7,6 +7,7 @@
 #
 # Usage: bench/dns.sh [build-dir] [seconds per run] [runs]   (ports 15390-15391; medians of the runs)
 set -euo pipefail
+PHONEBOOT_SETUP_BENCH=1 "$(dirname "$0")/../scripts/setup.sh"  # the reference servers and load tools
 BUILD=${1:-build}
 SECONDS_PER_RUN=${2:-10}
 RUNS=${3:-3}

@@ -9,6 +9,7 @@
 # Usage (root): bench/ntp.sh [build-dir]     PBNTP_BENCH_SECONDS (default 5, max 60) per run,
 #               PBNTP_BENCH_REPEAT (default 3, max 10) capacity rounds, PBNTP_BENCH_WINDOW (default 256).
 set -euo pipefail
+PHONEBOOT_SETUP_BENCH=1 "$(dirname "$0")/../scripts/setup.sh"  # the reference servers and load tools
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
 seconds=${PBNTP_BENCH_SECONDS:-5}

@@ -48,6 +48,8 @@ class Runner {
       log::error(spec_.name, "cannot drop privileges to '{}' ({})", model_->site.user, error);
       return kExitStartFailed;
     }
+    if (model_->site.user == "root")
+      log::warning(spec_.name, "running as root with every capability (site.user = \"root\")");
     watch_signal(sigterm_, SIGTERM);
     watch_signal(sigint_, SIGINT);
     watch_signal(sighup_, SIGHUP);
@@ -141,6 +143,14 @@ int run_daemon(int argc, char** argv, const DaemonSpec& spec) {
     return kExitConfig;
   }
   if (options.check_only) {
+    if (spec.validate && spec.common(*result.model).enabled) {
+      const auto errors = spec.validate(*result.model);
+      for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
+      if (!errors.empty()) {
+        log::error(spec.name, "invalid configuration '{}' ({} problems)", options.config_dir, errors.size());
+        return kExitConfig;
+      }
+    }
     log::info(spec.name, "configuration '{}' is valid", options.config_dir);
     return 0;
   }

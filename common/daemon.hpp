@@ -36,6 +36,9 @@ struct DaemonSpec {
   std::function<std::unique_ptr<Service>(DaemonContext&)> start;
   // Capabilities the service still needs after binding (CAP_NET_RAW, CAP_SYS_TIME, ...).
   std::function<std::vector<int>(const config::Model&)> capabilities;
+  // Optional checks beyond the configuration library that the service would refuse at start (dnsd's zone
+  // files), run by --check-config as `phoneboot check` runs them. Returns one line per error.
+  std::function<std::vector<std::string>(const config::Model&)> validate;
 };
 
 // Exit codes: 0 stopped cleanly or disabled, 1 failed to start, 64 bad arguments, 78 bad configuration.

@@ -6,6 +6,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -28,6 +29,17 @@ std::string set_capabilities(const std::vector<int>& keep) {
   return error;
 }
 
+// Drops from the bounding set every capability not kept, so no later exec (a helper, a hook) can gain one
+// back through file capabilities. Needs CAP_SETPCAP, so it runs while still root.
+std::string trim_bounding_set(const std::vector<int>& keep) {
+  for (int cap = 0; cap <= CAP_LAST_CAP; ++cap) {
+    if (std::find(keep.begin(), keep.end(), cap) != keep.end()) continue;
+    if (::prctl(PR_CAPBSET_READ, cap, 0, 0, 0) <= 0) continue;  // absent, or unknown to this kernel
+    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) return errno_text("prctl(PR_CAPBSET_DROP)");
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string drop_privileges(const std::string& user, const std::vector<int>& keep_capabilities) {
@@ -35,13 +47,18 @@ std::string drop_privileges(const std::string& user, const std::vector<int>& kee
   errno = 0;
   const passwd* pw = ::getpwnam(user.c_str());
   if (pw == nullptr) return "user '" + user + "' does not exist";
+  // Capabilities inherited through the ambient set never survive the drop.
+  ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
   if (::geteuid() != 0) {
-    if (::geteuid() == pw->pw_uid) return {};
-    return "running as uid " + std::to_string(::geteuid()) + ", cannot become '" + user + "'";
+    if (::geteuid() != pw->pw_uid)
+      return "running as uid " + std::to_string(::geteuid()) + ", cannot become '" + user + "'";
+    // Already that user (started by systemd's User=, say): still keep no more than the named capabilities.
+    return set_capabilities(keep_capabilities);
   }
   const uid_t uid = pw->pw_uid;
   const gid_t gid = pw->pw_gid;
   // Keep the permitted set across setuid so the named capabilities survive, then trim it.
+  if (auto e = trim_bounding_set(keep_capabilities); !e.empty()) return e;
   if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return errno_text("prctl(PR_SET_KEEPCAPS)");
   if (::setgroups(0, nullptr) != 0) return errno_text("setgroups");
   if (::setgid(gid) != 0) return errno_text("setgid");

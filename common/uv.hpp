@@ -70,7 +70,16 @@ class Loop {
  public:
   Loop() { check(uv_loop_init(&loop_), "uv_loop_init"); }
   ~Loop() {
-    uv_run(&loop_, UV_RUN_DEFAULT);  // runs the close callbacks of handles destroyed before us
+    uv_run(&loop_, UV_RUN_NOWAIT);  // runs the close callbacks of handles destroyed before us
+    // A handle nobody closed (a bug, or a stop cut short by its grace timer) must not block the exit
+    // forever: close what is left. Its memory, if it had an owner, is lost with the process anyway.
+    uv_walk(
+        &loop_,
+        [](uv_handle_t* h, void*) {
+          if (!uv_is_closing(h)) uv_close(h, nullptr);
+        },
+        nullptr);
+    uv_run(&loop_, UV_RUN_DEFAULT);
     uv_loop_close(&loop_);
   }
   Loop(const Loop&) = delete;

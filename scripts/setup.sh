@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package that phoneboot's build, tests and bench/ need.
+# Installs every Debian 12 package that phoneboot's build, tests and bench/ need: the build and test
+# packages always, the reference servers and load tools of bench/ with PHONEBOOT_SETUP_BENCH=1 (each bench
+# script asks for them itself, so the README's test command does not pull in Kea, NSD's peers and nginx).
 # Idempotent: packages already present are skipped, so a second run costs one dpkg query.
 set -euo pipefail
 
@@ -30,7 +32,10 @@ sudo_cmd=""
 $sudo_cmd apt-get update -qq
 # Services from these packages (nsd, chrony, kea, nginx, tftpd-hpa) must not start on the host:
 # the tests and benchmarks start their own instances on loopback or in namespaces.
-printf '#!/bin/sh\nexit 101\n' | $sudo_cmd tee /usr/sbin/policy-rc.d >/dev/null
-$sudo_cmd chmod +x /usr/sbin/policy-rc.d
+# A policy the host already has (Debian container images ship one) is left as it is.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo_cmd tee /usr/sbin/policy-rc.d >/dev/null
+  $sudo_cmd chmod +x /usr/sbin/policy-rc.d
+  trap '$sudo_cmd rm -f /usr/sbin/policy-rc.d' EXIT  # also when the install fails
+fi
 $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
-$sudo_cmd rm -f /usr/sbin/policy-rc.d

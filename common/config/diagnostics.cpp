@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <tuple>
+
 namespace pb::config {
 
 std::string Diagnostic::str() const {
@@ -29,6 +32,12 @@ std::string Diagnostics::str() const {
   std::string text;
   for (const auto& d : list_) text += d.str() + '\n';
   return text;
+}
+
+void Diagnostics::sort_by_position() {
+  std::stable_sort(list_.begin(), list_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.pos.file, a.pos.line, a.pos.column) < std::tie(b.pos.file, b.pos.line, b.pos.column);
+  });
 }
 
 SourcePos Positions::find(std::string key) const {

@@ -30,6 +30,9 @@ class Diagnostics {
   bool has_errors() const noexcept;
   const std::vector<Diagnostic>& all() const noexcept { return list_; }
   std::string str() const;  // one line per diagnostic
+  // Orders by file, line and column (stable: one place's diagnostics keep the order they were found in),
+  // so an administrator reads them top to bottom beside the file.
+  void sort_by_position();
 
  private:
   std::vector<Diagnostic> list_;

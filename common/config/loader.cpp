@@ -194,6 +194,16 @@ bool parse_into(const std::string& text, const std::string& file_name, toml::tab
   }
 }
 
+// The top-level sections ("site", "dhcpd", ...) that hold a key-level error.
+std::set<std::string> sections_with_errors(const Diagnostics& diags) {
+  std::set<std::string> out;
+  for (const auto& d : diags.all()) {
+    if (d.severity != Diagnostic::Severity::error) continue;
+    out.insert(d.key.substr(0, d.key.find_first_of(".[")));
+  }
+  return out;
+}
+
 LoadResult finish_load(toml::table& root, const std::string& directory, Diagnostics diags) {
   auto model = std::make_shared<Model>();
   model->directory = directory;
@@ -201,15 +211,17 @@ LoadResult finish_load(toml::table& root, const std::string& directory, Diagnost
   Loader loader(root, "", {"site.toml", 1, 1}, diags, model->positions);
   describe(loader, *model);
   loader.finish();
-  if (!diags.has_errors()) {
-    // Cross-key and cross-service checks only make sense on a set whose keys all loaded.
-    Reporter report(model->positions, diags);
-    check_site(*model, report);
-    check_dhcpd(*model, report);
-    check_dnsd(*model, report);
-    check_sntpd(*model, report);
-    check_provisiond(*model, report);
-  }
+  // Cross-key checks of a section run on values that loaded: a section whose own keys (or the site's, which
+  // every section derives from) failed would be checked against defaults and report errors that are not
+  // there. Every other section is still checked, so one typo does not hide an overlapping pool elsewhere.
+  const std::set<std::string> failed = sections_with_errors(diags);
+  const bool site_ok = !failed.contains("site");
+  Reporter report(model->positions, diags);
+  if (site_ok) check_site(*model, report);
+  const std::pair<const char*, void (*)(const Model&, Reporter&)> checks[] = {
+      {"dhcpd", check_dhcpd}, {"dnsd", check_dnsd}, {"sntpd", check_sntpd}, {"provisiond", check_provisiond}};
+  for (const auto& [section, check] : checks)
+    if (site_ok && !failed.contains(section)) check(*model, report);
   if (diags.has_errors()) return {nullptr, std::move(diags)};
   return {std::move(model), std::move(diags)};
 }
@@ -225,16 +237,14 @@ std::optional<std::string> read_file(const std::filesystem::path& path) {
   return text;
 }
 
-}  // namespace
-
-LoadResult load_text(const std::string& text, const std::string& directory) {
+LoadResult load_text_unsorted(const std::string& text, const std::string& directory) {
   Diagnostics diags;
   toml::table root;
   if (!parse_into(text, "site.toml", root, diags)) return {nullptr, std::move(diags)};
   return finish_load(root, directory, std::move(diags));
 }
 
-LoadResult load(const std::string& directory) {
+LoadResult load_unsorted(const std::string& directory) {
   namespace fs = std::filesystem;
   Diagnostics diags;
   const fs::path dir(directory);
@@ -245,7 +255,8 @@ LoadResult load(const std::string& directory) {
     return {nullptr, std::move(diags)};
   }
   toml::table root;
-  if (!parse_into(*site_text, "site.toml", root, diags)) return {nullptr, std::move(diags)};
+  // A syntax error in one file still lets the others be parsed, so every file's syntax errors come at once.
+  const bool site_parsed = parse_into(*site_text, "site.toml", root, diags);
   // A service file holds its section's keys at top level; each key overrides the same key of [service]
   // in site.toml, so a site can keep small settings inline and move big ones (pools, zones) out.
   for (const char* service : kServiceNames) {
@@ -253,7 +264,7 @@ LoadResult load(const std::string& directory) {
     auto text = read_file(file);
     if (!text) continue;
     toml::table extra;
-    if (!parse_into(*text, file.filename().string(), extra, diags)) continue;
+    if (!parse_into(*text, file.filename().string(), extra, diags) || !site_parsed) continue;
     toml::table* section = root[service].as_table();
     if (section == nullptr) {
       // Inserted whole, the parsed document keeps its own file name for positions.
@@ -264,6 +275,20 @@ LoadResult load(const std::string& directory) {
   }
   if (diags.has_errors()) return {nullptr, std::move(diags)};
   return finish_load(root, directory, std::move(diags));
+}
+
+}  // namespace
+
+LoadResult load_text(const std::string& text, const std::string& directory) {
+  auto result = load_text_unsorted(text, directory);
+  result.diagnostics.sort_by_position();
+  return result;
+}
+
+LoadResult load(const std::string& directory) {
+  auto result = load_unsorted(directory);
+  result.diagnostics.sort_by_position();
+  return result;
 }
 
 }  // namespace pb::config

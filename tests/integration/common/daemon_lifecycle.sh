@@ -55,6 +55,8 @@ uid=$(awk '/^Uid:/ {print $2}' /proc/$pid/status)
 [ "$uid" = "$(id -u nobody)" ] || fail "still uid $uid after the drop"
 capeff=$(awk '/^CapEff:/ {print $2}' /proc/$pid/status)
 [ "$capeff" = "0000000000000400" ] || fail "effective capabilities $capeff, expected only CAP_NET_BIND_SERVICE"
+capbnd=$(awk '/^CapBnd:/ {print $2}' /proc/$pid/status)
+[ "$capbnd" = "0000000000000400" ] || fail "bounding set $capbnd, expected only CAP_NET_BIND_SERVICE"
 groups=$(awk '/^Groups:/ {print $2}' /proc/$pid/status)
 [ -z "$groups" ] || fail "supplementary groups kept: $groups"
 
@@ -75,10 +77,13 @@ kill -HUP "$pid"
 for _ in $(seq 30); do grep -q "reload: port in the new set is $((port + 1))" "$work/log" && break; sleep 0.1; done
 grep -q "reloaded configuration" "$work/log" || fail "a good reload was not applied"
 
-# SIGTERM: gone in under 2 s, exit 0.
+# SIGTERM: gone in under 2 s, exit 0, even with a metrics client connected that never sends its request.
+exec 7<>"/dev/tcp/127.0.0.1/$metrics"
+sleep 0.3  # accepted by the daemon
 start=$(date +%s%N)
 kill -TERM "$pid"
 rc=0; wait "$pid" || rc=$?
+exec 7>&-
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 pid=""
 [ "$rc" -eq 0 ] || fail "exit status $rc after SIGTERM"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `phoneboot run`: starts the enabled services, restarts one killed with SIGKILL (the reason logged), passes
-# SIGHUP on, and stops everything on SIGTERM. phoneboot-testd stands in for sntpd, in a private bin folder,
+# `phoneboot run`: starts the enabled services, restarts one killed with SIGKILL (the reason logged, the wait
+# doubling when it dies again soon), passes SIGHUP on, and stops everything on SIGTERM. phoneboot-testd
+# stands in for sntpd, in a private bin folder,
 # so the test depends on the supervisor alone.
 set -euo pipefail
 bin=${PHONEBOOT_BIN:?}
@@ -45,8 +46,16 @@ kill -9 "$first"
 wait_for '[ -n "$(child_pid)" ] && [ "$(child_pid)" != "$first" ]' || fail "a killed service was not restarted"
 grep -q "service 'sntpd' killed by signal 9" "$work/log" || fail "the restart does not say why"
 
-second=$(child_pid)
 wait_for 'grep -c "testd: started" "$work/log" | grep -q 2' || fail "the restarted child did not serve"
+# Dying again soon after a restart doubles the wait (exponential backoff, from 500 ms).
+grep -q "service 'sntpd' killed by signal 9 after [0-9]* ms; restarting in 500 ms" "$work/log" ||
+  fail "the first restart does not wait 500 ms"
+second=$(child_pid)
+kill -9 "$second"
+wait_for '[ -n "$(child_pid)" ] && [ "$(child_pid)" != "$second" ]' || fail "a service killed twice was not restarted"
+grep -q "restarting in 1000 ms" "$work/log" || fail "the second restart does not back off to 1000 ms"
+second=$(child_pid)
+wait_for 'grep -c "testd: started" "$work/log" | grep -q 3' || fail "the twice-restarted child did not serve"
 kill -HUP "$sup"
 wait_for 'grep -q "testd: reloaded configuration" "$work/log"' || fail "SIGHUP was not passed on"
 
