@@ -8,7 +8,7 @@
 namespace pb::dns {
 namespace {
 
-constexpr std::size_t kMaxVariants = 16;
+constexpr std::size_t kMaxVariants = 60;   // any mix of groups of up to 5 records rotates evenly
 constexpr std::size_t kMaxChain = 8;       // CNAME hops followed inside our zones
 constexpr std::size_t kAxfrChunk = 16000;  // bytes of answer per AXFR message
 
@@ -152,6 +152,7 @@ class Compiler {
         t->nodes.emplace(name, std::move(e));
       }
     }
+    t->rotors = std::make_unique<Rotor[]>(rotors_);
     return t;
   }
 
@@ -161,9 +162,10 @@ class Compiler {
            o_.live[static_cast<std::size_t>(member)];
   }
 
-  // Health first (live members, then the rest unless only_live), then rotation by k inside each group of equal
-  // SRV priority (for other types the whole list is one group).
-  std::vector<const Rdata*> order(const RrSet& s, std::size_t k) const {
+  // The groups an RRset is answered in, in order: health first (live members, then the rest unless
+  // only_live), each part sorted by SRV priority and cut into groups of equal priority (for other types the
+  // whole part is one group). Each group rotates on its own.
+  std::vector<std::vector<const Rdata*>> groups(const RrSet& s) const {
     std::vector<const Rdata*> up, down;
     for (const auto& r : s.rdata) (live(r.member) ? up : down).push_back(&r);
     if (up.empty()) {
@@ -171,7 +173,7 @@ class Compiler {
     } else if (o_.only_live) {
       down.clear();
     }
-    std::vector<const Rdata*> out;
+    std::vector<std::vector<const Rdata*>> out;
     for (auto* part : {&up, &down}) {
       auto& v = *part;
       if (s.type == type::SRV)
@@ -185,19 +187,34 @@ class Compiler {
           while (j < v.size() && v[j]->bytes[0] == v[i]->bytes[0] && v[j]->bytes[1] == v[i]->bytes[1]) ++j;
         else
           j = v.size();
-        std::rotate(v.begin() + static_cast<std::ptrdiff_t>(i),
-                    v.begin() + static_cast<std::ptrdiff_t>(i + k % (j - i)),
-                    v.begin() + static_cast<std::ptrdiff_t>(j));
+        out.emplace_back(v.begin() + static_cast<std::ptrdiff_t>(i), v.begin() + static_cast<std::ptrdiff_t>(j));
         i = j;
       }
-      out.insert(out.end(), v.begin(), v.end());
     }
     return out;
   }
 
-  static std::size_t period(const RrSet& s) {
-    if (s.rdata.size() <= 1) return 1;
-    return std::min(s.rdata.size(), kMaxVariants);
+  // Variant k: every group rotated by k.
+  std::vector<const Rdata*> order(const RrSet& s, std::size_t k) const {
+    std::vector<const Rdata*> out;
+    for (auto& g : groups(s)) {
+      std::rotate(g.begin(), g.begin() + static_cast<std::ptrdiff_t>(k % g.size()), g.end());
+      out.insert(out.end(), g.begin(), g.end());
+    }
+    return out;
+  }
+
+  // How many variants keep every rotation even: a group of n records repeats every n answers, so the whole
+  // answer every lcm of its groups' sizes (SRV groups of 2 and 3: 6, where 5 would give the pair's first
+  // record 3 answers in 5). Past kMaxVariants the larger period alone is kept, and the others skew a little.
+  static std::size_t combine(std::size_t a, std::size_t b) {
+    const std::size_t l = std::lcm(a, b);
+    return l <= kMaxVariants ? l : std::min(std::max(a, b), kMaxVariants);
+  }
+  std::size_t period(const RrSet& s) const {
+    std::size_t p = 1;
+    for (const auto& g : groups(s)) p = combine(p, g.size());
+    return p;
   }
 
   Found resolve(const std::string& name) const {
@@ -292,8 +309,7 @@ class Compiler {
   }
 
   // The answer for `qtype` at `node` (named `owner` in the answer), chasing CNAMEs inside our zones.
-  Compiled positive(const Zone& zone, const Node& node, const std::string& owner, std::uint16_t qtype,
-                    bool exact) const {
+  Compiled positive(const Zone& zone, const Node& node, const std::string& owner, std::uint16_t qtype, bool exact) {
     Compiled c;
     std::size_t variants = 1;
     for (std::size_t k = 0; k < variants; ++k) {
@@ -324,7 +340,7 @@ class Compiler {
         for (const auto& s : n->sets) {
           if (s.type != qtype && !(qtype == type::ANY)) continue;
           any = true;
-          variants = std::max(variants, period(s));
+          variants = combine(variants, period(s));  // ANY: every RRset's rotation stays even
           for (const Rdata* rd : order(s, k)) an.push_back({name, s.type, s.ttl, &rd->bytes});
         }
         if (!any) soa_authority(*z, ns);  // NODATA
@@ -335,12 +351,13 @@ class Compiler {
       c.rcode = rcode;
       c.variants.push_back(assemble(w, an, ns, ar));
     }
+    if (c.variants.size() > 1) c.rotor = rotors_++;
     return c;
   }
 
   // Fills the per-type answers of one node (exact, or name-independent for a wildcard).
   void fill(const Zone& z, const Node& node, const std::string& name, bool wild, std::vector<TypedAnswer>& types,
-            Compiled& other, bool& is_cname) const {
+            Compiled& other, bool& is_cname) {
     const std::string owner = name;  // for a wildcard the compiled owner is the alias 0xC00C
     const bool exact = !wild;
     if (const RrSet* cname = node.find(type::CNAME)) {
@@ -433,6 +450,7 @@ class Compiler {
 
   const ZoneSet& zs_;
   const CompileOptions& o_;
+  std::uint32_t rotors_ = 0;  // rotating answers compiled so far
 };
 
 }  // namespace

@@ -83,8 +83,8 @@ std::size_t udp_limit(const Query& q, std::uint16_t our_payload) noexcept {
   return std::clamp<std::size_t>(q.edns_payload, 512, std::max<std::uint16_t>(our_payload, 512));
 }
 
-Answer answer(const Tables& t, std::span<const std::uint8_t> msg, std::span<std::uint8_t> out, const Transport& tr,
-              std::uint32_t& rotation) noexcept {
+Answer answer(const Tables& t, std::span<const std::uint8_t> msg, std::span<std::uint8_t> out,
+              const Transport& tr) noexcept {
   Query q;
   Drop why = Drop::none;
   const ParseResult pr = parse_query(msg, q, why);
@@ -162,7 +162,9 @@ Answer answer(const Tables& t, std::span<const std::uint8_t> msg, std::span<std:
     if (c->variants.empty()) {
       a = bare(q, msg, out, rcode::servfail, false, false, payload);
     } else {
-      const Variant& v = c->variants.size() == 1 ? c->variants[0] : c->variants[rotation++ % c->variants.size()];
+      const std::size_t n = c->variants.size();
+      const Variant& v =
+          n == 1 ? c->variants[0] : c->variants[t.rotors[c->rotor].next.fetch_add(1, std::memory_order_relaxed) % n];
       const std::size_t qlen = q.question_end - 12;
       const std::size_t limit = std::min(out.size(), tr.tcp ? std::size_t{65535} : udp_limit(q, payload));
       const std::size_t opt = q.edns ? kOptSize : 0;

@@ -37,10 +37,10 @@ inline constexpr std::uint8_t noerror = 0, formerr = 1, servfail = 2, nxdomain =
                               notauth = 9, badvers = 16;
 }
 
-// `rotation` is the caller's counter (one per worker), advanced by every answer from a rotating RRset.
+// An answer from a rotating RRset advances that RRset's rotor in `tables` (thread-safe, lock-free).
 // `out` should hold 65535 bytes for TCP, at least 4096 for UDP.
 Answer answer(const Tables& tables, std::span<const std::uint8_t> query, std::span<std::uint8_t> out,
-              const Transport& transport, std::uint32_t& rotation) noexcept;
+              const Transport& transport) noexcept;
 
 // Turns an answer already in `out` into its truncated form (header and question, TC=1, no records): what RRL
 // "slips" to a limited client so that a real one retries over TCP. Returns the new size (0 if unusable).

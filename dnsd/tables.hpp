@@ -1,7 +1,9 @@
 #pragma once
 // Answers compiled to wire format at load time (DESIGN.md "Hot paths do no work that can be done earlier").
 // The query path finds the entry by name and type, copies the header and question, appends the compiled
-// tail, and patches ID, flags and counts. Built beside the running tables and swapped atomically.
+// tail, and patches ID, flags and counts. Built beside the running tables and swapped atomically; the rotors
+// are all the query path writes.
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -20,9 +22,18 @@ struct Variant {
   std::size_t without_additional = 0;  // tail length when the additional section is left out
 };
 
+// Where one rotating answer is in its rotation. Each RRset rotates on its own, whatever else is asked in
+// between and by whichever worker (a counter shared by all names would give two names asked in turn every
+// other value each, so always the same first record). Relaxed: the count orders no other memory. A cache
+// line each, so workers answering different names do not contend.
+struct alignas(64) Rotor {
+  std::atomic<std::uint32_t> next{0};
+};
+
 struct Compiled {
   std::uint8_t rcode = 0;
   bool aa = true;
+  std::uint32_t rotor = 0;  // Tables::rotors index, when there are several variants
   // Exact entries compress against the question, so they are valid only for a question of this very name
   // (any case). Others (wildcard, NXDOMAIN, referral) use no pointer but 0xC00C, the question itself.
   std::vector<Variant> variants;
@@ -74,6 +85,9 @@ struct Tables {
   std::vector<ZoneEntry> zones;
   std::vector<std::unique_ptr<Compiled>> referrals;
   std::uint16_t edns_payload = 1232;
+  // One per Compiled with several variants. Written through the pointer by the query path while the tables
+  // are shared as const; a reload or health change compiles new tables, whose rotations start again at 0.
+  std::unique_ptr<Rotor[]> rotors;
 };
 
 struct CompileOptions {

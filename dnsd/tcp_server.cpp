@@ -136,7 +136,7 @@ void TcpServer::consume(Connection* c) noexcept {
     const std::span<const std::uint8_t> query(c->pending.data() + at + 2, len);
     at += 2 + len;
     const bool may_forward = options_.forwarder != nullptr && shared_.may_forward(c->peer);
-    const Answer a = answer(*tables, query, c->answer, Transport{.tcp = true, .may_forward = may_forward}, rotation_);
+    const Answer a = answer(*tables, query, c->answer, Transport{.tcp = true, .may_forward = may_forward});
     if (a.drop != Drop::none) shared_.stats.drop(a.drop);
     if (a.outcome == Outcome::forward) {
       shared_.stats.query(a.qtype, rcode::noerror);

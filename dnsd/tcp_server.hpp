@@ -37,7 +37,6 @@ class TcpServer {
   Shared& shared_;
   uv::Handle<uv_tcp_t> listener_;
   std::vector<Connection*> connections_;
-  std::uint32_t rotation_ = 0;
   std::uint64_t next_id_ = 0;  // connections are found again by id when a forwarded answer comes back
 };
 

@@ -60,7 +60,6 @@ void UdpWorker::start() {
 }
 
 void UdpWorker::run() noexcept {
-  std::uint32_t rotation = 0;
   while (!stop_.load(std::memory_order_relaxed)) {
     for (std::size_t i = 0; i < kBatch; ++i) {
       in_iov_[i] = {in_buf_.data() + i * kQuerySize, kQuerySize};
@@ -76,7 +75,7 @@ void UdpWorker::run() noexcept {
     const int n = ::recvmmsg(socket_.fd(), in_hdr_.data(), kBatch, MSG_WAITFORONE, nullptr);
     if (n <= 0) continue;  // timeout, EINTR or shutdown: look at stop_ again
     const double started = now_seconds(CLOCK_MONOTONIC);
-    const std::size_t out = serve(static_cast<std::size_t>(n), rotation);
+    const std::size_t out = serve(static_cast<std::size_t>(n));
     std::size_t sent = 0;
     while (sent < out) {
       const int k = ::sendmmsg(socket_.fd(), out_hdr_.data() + sent, static_cast<unsigned>(out - sent), 0);
@@ -88,7 +87,7 @@ void UdpWorker::run() noexcept {
 }
 
 // Answers `received` datagrams into the send headers; returns how many answers there are.
-std::size_t UdpWorker::serve(std::size_t received, std::uint32_t& rotation) noexcept {
+std::size_t UdpWorker::serve(std::size_t received) noexcept {
   // One reference to the tables per batch: a reload swaps the pointer, this batch finishes on the old ones.
   const auto tables = shared_.load();
   if (!tables) return 0;
@@ -103,7 +102,7 @@ std::size_t UdpWorker::serve(std::size_t received, std::uint32_t& rotation) noex
     const std::span<std::uint8_t> buf(out_buf_.data() + out * kAnswerSize, kAnswerSize);
     const std::uint32_t source = ntohl(peers_[i].sin_addr.s_addr);
     const bool may_forward = forwarder_ != nullptr && shared_.may_forward(source);
-    const Answer a = answer(*tables, query, buf, Transport{.tcp = false, .may_forward = may_forward}, rotation);
+    const Answer a = answer(*tables, query, buf, Transport{.tcp = false, .may_forward = may_forward});
     if (a.drop != Drop::none) {
       stats.drop(a.drop);
       // At most one line a second per worker: hostile traffic never floods the log.

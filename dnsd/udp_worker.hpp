@@ -36,7 +36,7 @@ class UdpWorker {
 
  private:
   void run() noexcept;
-  std::size_t serve(std::size_t received, std::uint32_t& rotation) noexcept;
+  std::size_t serve(std::size_t received) noexcept;
 
   Shared& shared_;
   udp::Socket socket_;

@@ -1,6 +1,7 @@
 // The answer engine, through answer() with no sockets: each scenario named after the exchange.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "dnsd/name.hpp"
@@ -62,6 +63,59 @@ TEST(DnsdEngine, MultiAddressRRsetRotatesPerQuery) {
   EXPECT_NE(firsts[0], firsts[1]);
   EXPECT_EQ(firsts[0], firsts[2]);
   EXPECT_EQ(firsts[1], firsts[3]);
+}
+
+TEST(DnsdEngine, EachRRsetRotatesOnItsOwnWhateverIsAskedBetween) {
+  // A phone asks provision A, then _sip._udp SRV, again and again: each name's first record must still
+  // alternate (a counter shared by all names would give each name every other value, so always the same one).
+  auto a = asker();
+  std::vector<std::string> provision, srv;
+  for (int i = 0; i < 4; ++i) {
+    provision.push_back(a.ask("provision.lab.voip", type::A).answer.at(0).data);
+    srv.push_back(a.ask("_sip._udp.lab.voip", type::SRV).answer.at(0).data);
+  }
+  for (const auto* firsts : {&provision, &srv}) {
+    EXPECT_NE((*firsts)[0], (*firsts)[1]);
+    EXPECT_EQ((*firsts)[0], (*firsts)[2]);
+    EXPECT_EQ((*firsts)[1], (*firsts)[3]);
+  }
+}
+
+TEST(DnsdEngine, SrvGroupsOfUnequalSizeEachRotateEvenly) {
+  // Priority 10 holds 2 targets, priority 20 holds 3: over 12 queries (twice lcm(2, 3)) each target of the
+  // first group leads it 6 times and each of the second leads its group 4 times.
+  std::string cfg;
+  for (const char* t : {"10 0 5060 a1", "10 0 5060 a2", "20 0 5060 b1", "20 0 5060 b2", "20 0 5060 b3"})
+    cfg += "[[dnsd.record]]\nname = \"_x._udp\"\ntype = \"SRV\"\ndata = \"" + std::string(t) + "\"\n";
+  // And ANY at a node with 2 A and 3 TXT: the same evenness across the sets.
+  for (const char* d : {"10.250.3.1", "10.250.3.2"})
+    cfg += "[[dnsd.record]]\nname = \"mix\"\ntype = \"A\"\ndata = \"" + std::string(d) + "\"\nptr = false\n";
+  for (const char* d : {"x", "y", "z"})
+    cfg += "[[dnsd.record]]\nname = \"mix\"\ntype = \"TXT\"\ndata = \"\\\"" + std::string(d) + "\\\"\"\n";
+  auto a = asker(cfg);
+  std::map<std::string, int> lead;
+  for (int i = 0; i < 12; ++i) {
+    auto m = a.ask("_x._udp.lab.voip", type::SRV);
+    ASSERT_EQ(m.answer.size(), 5u);
+    ++lead[m.answer[0].data];
+    ++lead[m.answer[2].data];
+    auto any = a.ask("mix.lab.voip", type::ANY);
+    ASSERT_EQ(any.answer.size(), 5u);
+    const std::size_t first_txt = any.answer[0].type == type::A ? 2 : 0;
+    const std::size_t first_a = first_txt == 0 ? 3 : 0;
+    ++lead["A " + any.answer[first_a].data];
+    ++lead["TXT " + any.answer[first_txt].data];
+  }
+  EXPECT_EQ(lead, (std::map<std::string, int>{{"10 0 5060 a1.lab.voip.", 6},
+                                              {"10 0 5060 a2.lab.voip.", 6},
+                                              {"20 0 5060 b1.lab.voip.", 4},
+                                              {"20 0 5060 b2.lab.voip.", 4},
+                                              {"20 0 5060 b3.lab.voip.", 4},
+                                              {"A 10.250.3.1", 6},
+                                              {"A 10.250.3.2", 6},
+                                              {"TXT 0178", 4},  // TXT reads as hex: length 1, "x"
+                                              {"TXT 0179", 4},
+                                              {"TXT 017a", 4}}));
 }
 
 TEST(DnsdEngine, SrvRotatesAndCarriesTargetAddresses) {
@@ -182,8 +236,7 @@ TEST(DnsdEngine, NamesOutsideOurZonesAreRefused) {
   EXPECT_EQ(m.rcode(), rcode::refused);
   EXPECT_FALSE(m.aa());
   std::vector<std::uint8_t> out(4096);
-  std::uint32_t rot = 0;
-  auto r = answer(*a.tables, make_query("www.example.com", type::A), out, Transport{.may_forward = true}, rot);
+  auto r = answer(*a.tables, make_query("www.example.com", type::A), out, Transport{.may_forward = true});
   EXPECT_EQ(r.outcome, Outcome::forward);
 }
 
@@ -204,12 +257,11 @@ TEST(DnsdEngine, MalformedQueriesGetFormerrOrNothing) {
   EXPECT_EQ(a.last.drop, Drop::compression);
 
   std::vector<std::uint8_t> out(512);
-  std::uint32_t rot = 0;
   const std::vector<std::uint8_t> shorty{1, 2, 3};
-  EXPECT_EQ(answer(*a.tables, shorty, out, {}, rot).drop, Drop::short_header);
+  EXPECT_EQ(answer(*a.tables, shorty, out, {}).drop, Drop::short_header);
   auto resp = make_query("provision.lab.voip", type::A);
   resp[2] |= 0x80;  // QR: an answer, never answered
-  EXPECT_EQ(answer(*a.tables, resp, out, {}, rot).outcome, Outcome::drop);
+  EXPECT_EQ(answer(*a.tables, resp, out, {}).outcome, Outcome::drop);
 }
 
 TEST(DnsdEngine, OtherOpcodesAreNotImplemented) {
@@ -223,8 +275,7 @@ TEST(DnsdEngine, OtherOpcodesAreNotImplemented) {
 TEST(DnsdEngine, TransferOnlyOverTcpAtTheApex) {
   auto a = asker();
   std::vector<std::uint8_t> out(65535);
-  std::uint32_t rot = 0;
-  auto r = answer(*a.tables, make_query("lab.voip", type::AXFR), out, Transport{.tcp = true}, rot);
+  auto r = answer(*a.tables, make_query("lab.voip", type::AXFR), out, Transport{.tcp = true});
   EXPECT_EQ(r.outcome, Outcome::transfer);
   const auto& msgs = a.tables->zones[r.zone].axfr;
   ASSERT_EQ(msgs.size(), 1u);

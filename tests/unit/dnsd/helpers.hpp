@@ -40,7 +40,6 @@ inline ZoneSet zones(const config::Model& m) {
 
 struct Asker {
   std::shared_ptr<const Tables> tables;
-  std::uint32_t rotation = 0;
   Answer last;
 
   Message ask(const std::string& name, std::uint16_t t, std::uint16_t edns = 0, bool tcp = false) {
@@ -48,7 +47,7 @@ struct Asker {
   }
   Message ask_bytes(const std::vector<std::uint8_t>& q, bool tcp = false) {
     std::vector<std::uint8_t> out(65535);
-    last = answer(*tables, q, out, Transport{.tcp = tcp}, rotation);
+    last = answer(*tables, q, out, Transport{.tcp = tcp});
     EXPECT_EQ(last.outcome, Outcome::reply);
     out.resize(last.size);
     auto m = parse_message(out);
