@@ -126,15 +126,20 @@ class SiteBuilder {
     const std::filesystem::path path = std::filesystem::path(m_.directory) / zf.file;
     Zone* existing = out_.zones.find_zone(origin);
     const bool merging = existing != nullptr && existing->generated;
-    if (existing == nullptr) b_.add_zone(origin, false);
-    auto err = load_zone_file(path.string(), zf.file, origin_text, m_.dnsd.ttl, [&](const ParsedRr& rr) -> std::string {
-      const std::string owner = lowercase(rr.owner);
-      if (!is_within(owner, origin)) return "'" + name_to_text(owner) + "' is outside the origin " + origin_text;
-      // Merged into a generated zone, the file's SOA and apex NS replace ours: the administrator's zone keeps
-      // its identity. Every other collision is a conflict.
-      const bool replace = merging && owner == origin && (rr.type == type::SOA || rr.type == type::NS);
-      return b_.add(rr.owner, rr.type, rr.ttl, {rr.rdata}, zf.file, replace);
-    });
+    // A file that makes a new zone must bring its SOA; one merged into a zone we already have need not.
+    const bool own_zone = existing == nullptr;
+    if (own_zone) b_.add_zone(origin, false);
+    auto err = load_zone_file(
+        path.string(), zf.file, origin_text, m_.dnsd.ttl,
+        [&](const ParsedRr& rr) -> std::string {
+          const std::string owner = lowercase(rr.owner);
+          if (!is_within(owner, origin)) return "'" + name_to_text(owner) + "' is outside the origin " + origin_text;
+          // Merged into a generated zone, the file's SOA and apex NS replace ours: the administrator's zone keeps
+          // its identity. Every other collision is a conflict.
+          const bool replace = merging && owner == origin && (rr.type == type::SOA || rr.type == type::NS);
+          return b_.add(rr.owner, rr.type, rr.ttl, {rr.rdata}, zf.file, replace);
+        },
+        own_zone);
     if (!err.empty()) out_.errors.push_back("dnsd.zone_file[" + std::to_string(i) + "]: " + err);
   }
 

@@ -78,7 +78,8 @@ std::string parse_rr_text(const std::string& line, const std::string& origin_tex
 }
 
 std::string load_zone_file(const std::string& path, const std::string& display, const std::string& origin_text,
-                           std::uint32_t default_ttl, const std::function<std::string(const ParsedRr&)>& each) {
+                           std::uint32_t default_ttl, const std::function<std::string(const ParsedRr&)>& each,
+                           bool need_soa) {
   std::unique_ptr<std::FILE, FileClose> f(std::fopen(path.c_str(), "r"));
   if (!f) return display + ": cannot read the zone file";
   // Record by record rather than ldns_zone_new_frm_fp_l: that one leaks the records read so far when a later
@@ -116,7 +117,7 @@ std::string load_zone_file(const std::string& path, const std::string& display, 
   }
   ldns_rdf_deep_free(origin);
   ldns_rdf_deep_free(prev);
-  if (error.empty() && !soa) error = display + ": the zone has no SOA record";
+  if (error.empty() && !soa && need_soa) error = display + ": the zone has no SOA record";
   return error;
 }
 

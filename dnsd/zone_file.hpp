@@ -21,8 +21,10 @@ std::string parse_rr_text(const std::string& line, const std::string& origin_tex
                           ParsedRr& out);
 
 // Reads a whole zone file; calls `each` per record (SOA included). Errors read "file:line: reason".
-// `display` is the name shown in errors.
+// `display` is the name shown in errors. `need_soa`: the file makes a zone of its own, so it must hold the SOA
+// of its origin; a file merged into a zone that has one (the site's generated zone) need not.
 std::string load_zone_file(const std::string& path, const std::string& display, const std::string& origin_text,
-                           std::uint32_t default_ttl, const std::function<std::string(const ParsedRr&)>& each);
+                           std::uint32_t default_ttl, const std::function<std::string(const ParsedRr&)>& each,
+                           bool need_soa = true);
 
 }  // namespace pb::dns

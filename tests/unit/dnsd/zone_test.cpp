@@ -131,6 +131,21 @@ mail     IN MX  10 media
   EXPECT_EQ(rrset(b.zones, "provision.lab.voip", type::A), (V{"10.250.1.151", "10.250.1.152"}));
 }
 
+TEST_F(DnsdZoneFile, MergedIntoTheSiteZoneItNeedsNoSoa) {
+  // README "Merging": only a file for another origin must have an SOA; merged, the generated one serves.
+  write("nosoa.zone", "$ORIGIN lab.voip.\n$TTL 300\nmedia IN A 10.250.1.160\n");
+  auto b = build("[[dnsd.zone_file]]\nfile = \"nosoa.zone\"\n");
+  ASSERT_TRUE(b.errors.empty()) << b.errors[0];
+  EXPECT_EQ(rrset(b.zones, "media.lab.voip", type::A), (V{"10.250.1.160"}));
+  EXPECT_EQ(rrset(b.zones, "lab.voip", type::SOA),
+            (V{"phoneboot.lab.voip. hostmaster.lab.voip. 1 3600 600 1209600 60"}));
+  // The same for a file merged into a generated reverse zone.
+  write("rev.zone", "$ORIGIN 0.250.10.in-addr.arpa.\n$TTL 300\n53 IN PTR ns1.lab.voip.\n");
+  b = build("[[dnsd.zone_file]]\nfile = \"rev.zone\"\norigin = \"0.250.10.in-addr.arpa\"\n");
+  ASSERT_TRUE(b.errors.empty()) << b.errors[0];
+  EXPECT_EQ(rrset(b.zones, "53.0.250.10.in-addr.arpa", type::PTR), (V{"ns1.lab.voip."}));
+}
+
 TEST_F(DnsdZoneFile, AnotherOriginIsAZoneOfItsOwn) {
   write("local.zone",
         "$ORIGIN lab.local.\n@ 60 IN SOA ns.lab.local. h.lab.local. 1 2 3 4 5\n@ 60 IN NS ns\nns 60 IN A 10.0.0.1\n");
