@@ -33,7 +33,7 @@ Lease* LeaseTable::find_client(const std::string& key) noexcept {
 Lease& LeaseTable::claim(Ipv4Address address, const std::string& key) {
   if (auto it = by_client_.find(key); it != by_client_.end() && it->second != address.value) {
     if (auto old = by_address_.find(it->second); old != by_address_.end() && old->second.key == key) {
-      if (old->second.state == Lease::State::bound) --class_counts_[old->second.client_class];
+      uncount(old->second);
       old->second.key.clear();
       old->second.state = Lease::State::released;
       old->second.expires = 0;
@@ -42,7 +42,7 @@ Lease& LeaseTable::claim(Ipv4Address address, const std::string& key) {
   Lease& lease = by_address_[address.value];
   if (!lease.key.empty() && lease.key != key) {
     by_client_.erase(lease.key);
-    if (lease.state == Lease::State::bound) --class_counts_[lease.client_class];
+    uncount(lease);
     lease = Lease{};
   }
   lease.address = address;
@@ -51,17 +51,34 @@ Lease& LeaseTable::claim(Ipv4Address address, const std::string& key) {
   return lease;
 }
 
+void LeaseTable::uncount(const Lease& lease) noexcept {
+  if (!lease.counted()) return;
+  if (auto it = class_counts_.find(lease.client_class); it != class_counts_.end() && --it->second <= 0)
+    class_counts_.erase(it);
+}
+
+void LeaseTable::count(const Lease& lease) {
+  if (lease.counted()) ++class_counts_[lease.client_class];
+}
+
 void LeaseTable::set_state(Lease& lease, Lease::State state, std::int64_t expires) {
-  if (lease.state == Lease::State::bound && state != Lease::State::bound) --class_counts_[lease.client_class];
-  if (lease.state != Lease::State::bound && state == Lease::State::bound) ++class_counts_[lease.client_class];
+  uncount(lease);
   lease.state = state;
   lease.expires = expires;
+  count(lease);
   if (state == Lease::State::declined) {
     // The address is quarantined; the client that declined it must get another one.
     if (auto it = by_client_.find(lease.key); it != by_client_.end() && it->second == lease.address.value)
       by_client_.erase(it);
     lease.key.clear();
   }
+}
+
+void LeaseTable::set_class(Lease& lease, const std::string& client_class) {
+  if (lease.client_class == client_class) return;
+  uncount(lease);
+  lease.client_class = client_class;
+  count(lease);
 }
 
 void LeaseTable::quarantine(Ipv4Address a, std::int64_t until) {
@@ -71,13 +88,16 @@ void LeaseTable::quarantine(Ipv4Address a, std::int64_t until) {
   set_state(l, Lease::State::declined, until);
 }
 
+bool LeaseTable::held_by_other(std::uint32_t a, const std::string& key, std::int64_t now) const noexcept {
+  auto it = by_address_.find(a);
+  if (it == by_address_.end()) return false;
+  const Lease& l = it->second;
+  return l.active(now) && (l.key.empty() || l.key != key);
+}
+
 bool LeaseTable::available(std::uint32_t a, const std::string& key, std::int64_t now,
                            const Settings& settings) const noexcept {
-  if (settings.excluded.count(a) != 0) return false;
-  auto it = by_address_.find(a);
-  if (it == by_address_.end()) return true;
-  const Lease& l = it->second;
-  return !l.active(now) || (!l.key.empty() && l.key == key);
+  return settings.excluded.count(a) == 0 && !held_by_other(a, key, now);
 }
 
 bool LeaseTable::in_pool(const CompiledSubnet& subnet, std::uint32_t a, int cls) noexcept {
@@ -123,7 +143,7 @@ void LeaseTable::apply(const lease_journal::Record& r) {
       std::copy_n(r.hwaddr.begin(), l.hlen, l.hw.begin());
       l.client_id = r.client_id;
       l.hostname = r.hostname;
-      l.client_class = r.client_class;
+      set_class(l, r.client_class);
       l.start = r.start;
       l.reserved = r.reserved;
       set_state(l, Lease::State::bound, r.expires);
@@ -131,14 +151,8 @@ void LeaseTable::apply(const lease_journal::Record& r) {
     }
     case lease_journal::Kind::declined: {
       Lease& l = by_address_[r.address.value];
-      if (!l.key.empty()) {
-        l.address = r.address;
-        set_state(l, Lease::State::declined, r.expires);
-      } else {
-        l.address = r.address;
-        l.state = Lease::State::declined;
-        l.expires = r.expires;
-      }
+      l.address = r.address;
+      set_state(l, Lease::State::declined, r.expires);
       l.start = r.start;
       break;
     }
@@ -174,7 +188,7 @@ std::size_t LeaseTable::reclaim(std::int64_t now, const std::function<void(const
       on_expired(l);
       ++n;
     } else if ((l.state == Lease::State::offered || l.state == Lease::State::declined) && l.expires <= now) {
-      l.state = Lease::State::expired;
+      set_state(l, Lease::State::expired, l.expires);  // an offer stops counting against its class here
     }
   }
   return n;

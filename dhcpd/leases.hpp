@@ -26,14 +26,18 @@ struct Lease {
   std::string hostname;
   std::string client_class;
   std::int64_t start = 0;
-  std::int64_t expires = 0;  // bound: lease end; offered: hold end; declined: quarantine end
-  State state = State::offered;
+  std::int64_t expires = 0;      // bound: lease end; offered: hold end; declined: quarantine end
+  State state = State::expired;  // a new entry holds nothing until set_state() says otherwise
   bool reserved = false;
 
   // Holds its address at `now`: nobody else may get it.
   bool active(std::int64_t now) const noexcept {
     return (state == State::bound || state == State::offered || state == State::declined) && expires > now;
   }
+  // Counts against its class's max_leases: bound, or offered (an OFFER is a promise that the REQUEST
+  // redeems, so a storm of DISCOVERs cannot collect more offers than the cap allows). An offer counts
+  // until its hold is reclaimed (reclaim(), every few seconds after it lapses).
+  bool counted() const noexcept { return state == State::bound || state == State::offered; }
   lease_journal::Record record(lease_journal::Kind kind) const;
 };
 
@@ -42,12 +46,19 @@ class LeaseTable {
   Lease* find_address(Ipv4Address a) noexcept;
   Lease* find_client(const std::string& key) noexcept;
   // Creates or takes over the lease of `address` for `key` (dropping the client's lease on another address).
+  // It takes the address from whoever holds it: journal replay relies on that (the latest record wins), and
+  // the responder checks held_by_other() first.
   Lease& claim(Ipv4Address address, const std::string& key);
-  // Frees an address (its lease stays, as released/expired, so a returning client can get it back).
+  // Every change of a lease's state or class goes through these two, which keep class_count() right.
+  // set_state() with released/expired frees the address (the lease stays, so a returning client can get it
+  // back).
   void set_state(Lease& lease, Lease::State state, std::int64_t expires);
+  void set_class(Lease& lease, const std::string& client_class);
 
   // Someone answered a ping for `a`: nobody gets it until `until` (an offer held on it is withdrawn).
   void quarantine(Ipv4Address a, std::int64_t until);
+  // Whether another client than `key` (or a quarantine) holds `a` at `now`.
+  bool held_by_other(std::uint32_t a, const std::string& key, std::int64_t now) const noexcept;
   // Whether `a` may be given to `key` now: not excluded, not held by another client.
   bool available(std::uint32_t a, const std::string& key, std::int64_t now, const Settings& settings) const noexcept;
   // A free address from the subnet's pools that admit class `cls`: class pools first, then open ones.
@@ -70,13 +81,16 @@ class LeaseTable {
     for (const auto& [a, l] : by_address_) f(l);
   }
   std::size_t bound(std::int64_t now) const noexcept;
+  // Leases of class `cls` that count against its cap (Lease::counted()).
   std::int64_t class_count(const std::string& cls) const noexcept;
 
  private:
   std::unordered_map<std::uint32_t, Lease> by_address_;
   std::unordered_map<std::string, std::uint32_t> by_client_;
-  std::unordered_map<std::uint64_t, std::uint32_t> cursors_;    // per pool: where the next scan starts
-  std::unordered_map<std::string, std::int64_t> class_counts_;  // bound leases per class
+  std::unordered_map<std::uint64_t, std::uint32_t> cursors_;  // per pool: where the next scan starts
+  void uncount(const Lease& lease) noexcept;
+  void count(const Lease& lease);
+  std::unordered_map<std::string, std::int64_t> class_counts_;  // Lease::counted() leases per class
 };
 
 }  // namespace pb::dhcp

@@ -161,12 +161,27 @@ Lease& Responder::bind(const Packet& p, const Context& c, Ipv4Address address, i
   l.client_id.assign(cid.begin(), cid.end());
   auto host = p.option(12);
   l.hostname.assign(host.begin(), host.end());
-  l.client_class = cls >= 0 ? settings_->classes[static_cast<std::size_t>(cls)].name : std::string{};
+  leases_->set_class(l, class_name(cls));
   l.start = c.now;
   l.reserved = res != nullptr;
   leases_->set_state(l, Lease::State::bound, c.now + lease_time);
   out.journal.push_back(l.record(lease_journal::Kind::bound));
   return l;
+}
+
+const std::string& Responder::class_name(int cls) const noexcept {
+  static const std::string none;
+  return cls >= 0 ? settings_->classes[static_cast<std::size_t>(cls)].name : none;
+}
+
+bool Responder::at_class_cap(int cls, const std::string& key, const Lease* mine) const noexcept {
+  if (cls < 0) return false;
+  const auto& k = settings_->classes[static_cast<std::size_t>(cls)];
+  if (k.max_leases <= 0) return false;
+  // A client whose lease (bound, or an offer) already counts in the class keeps its place: a renewal, a
+  // repeated DISCOVER or the REQUEST for its offer is not one more lease.
+  if (mine && mine->key == key && mine->counted() && mine->client_class == k.name) return false;
+  return leases_->class_count(k.name) >= k.max_leases;
 }
 
 void Responder::discover(const Packet& p, const Context& c, Outcome& out) {
@@ -180,11 +195,17 @@ void Responder::discover(const Packet& p, const Context& c, Outcome& out) {
   const auto* res = settings_->reservation_for(p);
   if (res && !subnet.prefix.contains(res->address)) res = nullptr;  // reserved elsewhere: dynamic here
   const std::string key = client_key(p);
+  // The cap is checked before any address is chosen, so no path (reservation, current address, option 50,
+  // allocation) gets round it.
+  const Lease* mine = leases_->find_client(key);
+  if (at_class_cap(cls, key, mine)) {
+    out.drop = DropReason::class_limit;
+    return;
+  }
   std::optional<Ipv4Address> address;
   if (res) {
     address = res->address;
   } else {
-    const Lease* mine = leases_->find_client(key);
     if (mine && mine->state != Lease::State::declined && subnet.prefix.contains(mine->address) &&
         LeaseTable::in_pool(subnet, mine->address.value, cls) &&
         leases_->available(mine->address.value, key, c.now, *settings_))
@@ -195,13 +216,6 @@ void Responder::discover(const Packet& p, const Context& c, Outcome& out) {
       out.fresh_address = true;
     } else {
       out.fresh_address = true;
-      if (cls >= 0) {
-        const auto& k = settings_->classes[static_cast<std::size_t>(cls)];
-        if (k.max_leases > 0 && leases_->class_count(k.name) >= k.max_leases) {
-          out.drop = DropReason::class_limit;
-          return;
-        }
-      }
       address = leases_->allocate(subnet, cls, key, c.now, *settings_);
     }
   }
@@ -217,6 +231,7 @@ void Responder::discover(const Packet& p, const Context& c, Outcome& out) {
     l.htype = p.htype;
     l.hlen = p.hlen;
     l.hw = p.chaddr;
+    leases_->set_class(l, class_name(cls));  // the offer counts against the class cap until it lapses
     leases_->set_state(l, Lease::State::offered, c.now + settings_->offer_hold);
   }
   start_reply(p, MessageType::offer, out);
@@ -282,12 +297,15 @@ void Responder::request(const Packet& p, const Context& c, Outcome& out) {
   } else {
     why = address.str() + " is not available to this client";
   }
-  if (ok && cls >= 0 && !ours) {
+  if (ok && at_class_cap(cls, key, leases_->find_client(key))) {
+    // RFC 2131 4.3.2: a server that cannot honour the REQUEST NAKs it (the client starts over with a
+    // DISCOVER, which the cap then refuses until a lease of the class ends).
     const auto& k = settings_->classes[static_cast<std::size_t>(cls)];
-    if (k.max_leases > 0 && leases_->class_count(k.name) >= k.max_leases) {
+    if (settings_->authoritative)
+      nak(p, out, fmt::format("class {} is at its cap of {} leases", k.name, k.max_leases));
+    else
       out.drop = DropReason::class_limit;
-      return;
-    }
+    return;
   }
   if (!ok) {
     if (settings_->authoritative)

@@ -57,6 +57,9 @@ class Responder {
   // Adds the options of every precedence level, in the order the client asked for them.
   void add_options(const Packet& p, const Context& c, int subnet, int cls, const CompiledReservation* res,
                    bool with_lease_times, std::int64_t lease_time, Outcome& out) const;
+  const std::string& class_name(int cls) const noexcept;
+  // Whether class `cls` has no room for one more lease of client `key`, whose current lease is `mine`.
+  bool at_class_cap(int cls, const std::string& key, const Lease* mine) const noexcept;
   Lease& bind(const Packet& p, const Context& c, Ipv4Address address, int cls, const CompiledReservation* res,
               std::int64_t lease_time, Outcome& out);
 

@@ -202,6 +202,112 @@ max_leases = 1
   EXPECT_EQ(out_.drop, DropReason::class_limit);
 }
 
+// A boot storm against a capped class: every client DISCOVERs before any REQUESTs. Offers count against
+// the cap, so only `max_leases` clients get one, and a REQUEST from a client without one is NAKed.
+TEST_F(DhcpdScenario, ClassCapHoldsWhenEveryDiscoverComesBeforeAnyRequest) {
+  configure(R"(
+[[class]]
+name = "capped"
+exact = "CAP"
+max_leases = 3
+)");
+  std::vector<Packet> discovers;
+  std::vector<std::string> offered;
+  for (std::uint8_t i = 1; i <= 6; ++i) {
+    discovers.push_back(request(MessageType::discover, i, i));
+    discovers.back().set_option(60, bytes("CAP"));
+  }
+  int offers = 0;
+  for (const auto& d : discovers) {
+    auto* offer = handle(d);
+    offered.push_back(offer ? offer->yiaddr.str() : "10.250.0.200");  // one it might guess
+    if (offer)
+      ++offers;
+    else
+      EXPECT_EQ(out_.drop, DropReason::class_limit);
+  }
+  EXPECT_EQ(offers, 3);
+  EXPECT_EQ(leases_.class_count("capped"), 3);
+  int acks = 0, naks = 0;
+  for (std::size_t i = 0; i < discovers.size(); ++i) {
+    Packet r = discovers[i];
+    r.type = MessageType::request;
+    const std::uint8_t t = 3;
+    r.set_option(53, std::span<const std::uint8_t>(&t, 1));
+    r.set_option(50, addr(offered[i].c_str()));
+    r.set_option(54, addr("10.250.0.2"));
+    auto* reply = handle(r);
+    ASSERT_TRUE(reply);
+    (reply->type == MessageType::ack ? acks : naks) += 1;
+  }
+  EXPECT_EQ(acks, 3);
+  EXPECT_EQ(naks, 3);
+  EXPECT_EQ(leases_.class_count("capped"), 3);
+  EXPECT_EQ(leases_.bound(kNow), 3u);
+}
+
+TEST_F(DhcpdScenario, ClassCapHoldsForDiscoverWithRequestedAddress) {
+  configure(R"(
+[[class]]
+name = "capped"
+exact = "CAP"
+max_leases = 1
+)");
+  auto a = request(MessageType::discover, 1);
+  a.set_option(60, bytes("CAP"));
+  EXPECT_FALSE(dora(a).empty());
+  auto b = request(MessageType::discover, 2);
+  b.set_option(60, bytes("CAP"));
+  b.set_option(50, addr("10.250.0.100"));  // free and in the pool: used to skip the cap
+  EXPECT_EQ(handle(b), nullptr);
+  EXPECT_EQ(out_.drop, DropReason::class_limit);
+  // INIT-REBOOT for a free address of the scope, with no offer: NAKed, not bound past the cap.
+  auto c = request(MessageType::request, 3);
+  c.set_option(60, bytes("CAP"));
+  c.set_option(50, addr("10.250.0.101"));
+  auto* nak = handle(c);
+  ASSERT_TRUE(nak);
+  EXPECT_EQ(nak->type, MessageType::nak);
+  EXPECT_EQ(leases_.class_count("capped"), 1);
+}
+
+TEST_F(DhcpdScenario, ClassCapLetsTheHolderRenewAndFreesALapsedOffer) {
+  configure(R"(
+offer_hold = 30
+[[class]]
+name = "capped"
+exact = "CAP"
+max_leases = 1
+)");
+  auto a = request(MessageType::discover, 1);
+  a.set_option(60, bytes("CAP"));
+  const auto offered = handle(a)->yiaddr;
+  auto b = request(MessageType::discover, 2);
+  b.set_option(60, bytes("CAP"));
+  EXPECT_EQ(handle(b), nullptr);  // a's offer holds the only place
+  EXPECT_NE(handle(a), nullptr);  // a asking again is not one more lease
+  // a never REQUESTs: its offer lapses, is reclaimed, and b gets the place.
+  leases_.reclaim(kNow + 31, [](const Lease&) {});
+  EXPECT_EQ(leases_.class_count("capped"), 0);
+  const auto b_address = dora(b);
+  EXPECT_FALSE(b_address.empty());
+  auto late = request(MessageType::request, 1);
+  late.set_option(60, bytes("CAP"));
+  late.set_option(50, addr(offered.str().c_str()));
+  late.set_option(54, addr("10.250.0.2"));
+  auto* nak = handle(late);
+  ASSERT_TRUE(nak);
+  EXPECT_EQ(nak->type, MessageType::nak);
+  // The holder renews at the cap.
+  auto renew = request(MessageType::request, 2);
+  renew.set_option(60, bytes("CAP"));
+  renew.ciaddr = *Ipv4Address::parse(b_address);
+  auto* ack = handle(renew);
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->type, MessageType::ack);
+  EXPECT_EQ(leases_.class_count("capped"), 1);
+}
+
 TEST_F(DhcpdScenario, SameClientGetsSameAddressAgain) {
   auto p = request(MessageType::discover, 7);
   const auto first = dora(p);
