@@ -85,6 +85,30 @@ std::span<const std::uint8_t> as_bytes(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
+constexpr std::uint8_t kMagicFirstByte = kRecordMagic >> 24;
+
+// The body length that a record's fields add up to, read from the bytes after its header (which may run
+// past the body if the length is damaged). nullopt when an impossible hlen says the body is damaged, or
+// with `cut` set when the bytes end before the last length field.
+std::optional<std::size_t> body_fields_length(std::span<const std::uint8_t> b, bool& cut) noexcept {
+  cut = false;
+  std::size_t at = 1 + 1 + 4 + 8 + 8 + 1;  // kind, flags, address, start, expires, htype
+  if (b.size() <= at) {
+    cut = true;
+    return std::nullopt;
+  }
+  if (b[at] > 16) return std::nullopt;
+  at += 1 + b[at];
+  for (int field = 0; field < 3; ++field) {  // client id, hostname, class
+    if (b.size() <= at) {
+      cut = true;
+      return std::nullopt;
+    }
+    at += 1 + b[at];
+  }
+  return at;
+}
+
 }  // namespace
 
 std::uint32_t crc32c(std::span<const std::uint8_t> bytes) noexcept {
@@ -176,29 +200,51 @@ Reader::Status Reader::next(Record& out) noexcept {
   while (pos_ < bytes_.size()) {
     if (const std::size_t n = valid_record_at(pos_); n != 0) {
       auto rec = decode_body(bytes_.subspan(pos_ + 6, n - kRecordOverhead));
-      const std::size_t here = pos_;
       pos_ += n;
       if (rec) {
         out = std::move(*rec);
         return Status::record;
       }
-      (void)here;
       ++corrupted_;  // framed and checksummed but unreadable: a writer bug, skip it
       continue;
     }
-    // Not a valid record here. If it is framed (magic, sane length) and a valid record or the exact end
-    // follows, it is one corrupted record: skip it. Anything else is a torn tail.
-    WireReader r(bytes_.subspan(pos_));
-    const bool magic = r.u32() == kRecordMagic;
-    const std::uint16_t len = r.u16();
-    if (!magic || !r.ok() || len > kMaxBody || len + kRecordOverhead > bytes_.size() - pos_) return Status::torn;
-    const std::size_t after = pos_ + kRecordOverhead + len;
-    if (after != bytes_.size() && valid_record_at(after) == 0) return Status::torn;
-    if (after == bytes_.size()) return Status::torn;  // the last record is the likeliest torn write
+    const auto resume = resume_after_damage(pos_);
+    if (!resume) return Status::torn;
     ++corrupted_;
-    pos_ = after;
+    pos_ = *resume;
   }
   return Status::end;
+}
+
+std::optional<std::size_t> Reader::resume_after_damage(std::size_t at) const noexcept {
+  const auto rest = bytes_.subspan(at);
+  WireReader r(rest);
+  const bool magic = r.u32() == kRecordMagic;
+  const std::size_t len = r.u16();
+  if (!r.ok()) return std::nullopt;  // not even a header left: nothing valid can follow
+  bool cut = false;
+  const auto fields = body_fields_length(rest.subspan(6), cut);
+  const bool framed = magic && len >= kMinBody && len <= kMaxBody;
+  const bool past_end = kRecordOverhead + len > rest.size();
+  if (framed && (fields == len || (cut && past_end))) {
+    // The header agrees with the body. Running past the end, it is a write cut short: a torn tail, and
+    // the client-chosen bytes inside it are not searched for records. Otherwise the body or the CRC is
+    // damaged, and the next record starts where this one ends.
+    if (past_end) return std::nullopt;
+    return first_valid_from(at + kRecordOverhead + len);
+  }
+  // Only the length damaged: the next record starts where the fields end.
+  if (magic && fields) {
+    const std::size_t end = at + kRecordOverhead + *fields;
+    if (end <= bytes_.size() && valid_record_at(end) != 0) return end;
+  }
+  return first_valid_from(at + 1);
+}
+
+std::optional<std::size_t> Reader::first_valid_from(std::size_t from) const noexcept {
+  for (std::size_t q = from; q < bytes_.size() && bytes_.size() - q >= kRecordOverhead + kMinBody; ++q)
+    if (bytes_[q] == kMagicFirstByte && valid_record_at(q) != 0) return q;
+  return std::nullopt;
 }
 
 std::string snapshot_path(const std::string& dir) { return dir + "/leases.snapshot"; }

@@ -34,9 +34,21 @@
 //   u8   hostname length, bytes (option 12 as received, not validated as a DNS name: check before use)
 //   u8   class length, bytes (the vendor class the client matched; empty when none)
 //   ...  later versions may append fields; readers ignore bytes beyond what they know
-// The latest record for an address wins. A record whose CRC fails is skipped when the next bytes start a
-// valid record (a corrupted record); otherwise the bytes from it to the end are a torn tail: dhcpd cuts it
-// on start, and a follower waits for more bytes (the writer may be in the middle of a write).
+// The latest record for an address wins.
+//
+// DAMAGE. Where no valid record (magic, length, CRC) starts, a reader tells a torn tail from a damaged span:
+//   - a header that agrees with its body (magic, and a length equal to what the body's length fields add up
+//     to, as far as the file goes) but runs past the end of the file is a write cut short: a torn tail.
+//     Nothing inside it is read, since its bytes hold a client's hostname and client id, which can frame a
+//     record of their own;
+//   - otherwise the reader looks for the next valid record: where the damaged one ends when its header agrees
+//     with its body (the body or the CRC is damaged), where its fields end when only its length is damaged,
+//     else at the first offset after it where a valid record starts. When there is one, the bytes before it
+//     are one damaged span, counted and skipped, and reading goes on; when there is none, they are a torn
+//     tail.
+// dhcpd cuts a torn tail on start; a follower waits for more bytes (the writer may be in the middle of a
+// write). Readers judge a header by the body fields they know: a version that appends fields must keep its
+// torn writes recognisable to older readers.
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -50,6 +62,7 @@ namespace pb::lease_journal {
 
 inline constexpr std::uint32_t kRecordMagic = 0x50424C52;  // "PBLR"
 inline constexpr std::size_t kMaxBody = 1024;
+inline constexpr std::size_t kMinBody = 1 + 1 + 4 + 8 + 8 + 1 + 1 + 1 + 1 + 1;  // every field present, all empty
 inline constexpr std::size_t kHeaderSize = 16;
 inline constexpr std::size_t kRecordOverhead = 4 + 2 + 4;
 
@@ -87,15 +100,20 @@ class Reader {
   explicit Reader(std::span<const std::uint8_t> bytes) noexcept : bytes_(bytes) {}
   enum class Status { record, end, torn };
   // record: `out` holds the next record. end: every byte was consumed. torn: the bytes from good_end() on
-  // are not a complete record (a torn write, or garbage with no valid record after it).
+  // are a torn tail (see DAMAGE above: a write cut short, or damage with no valid record after it).
   Status next(Record& out) noexcept;
-  // Offset just past the last complete, valid record (or skipped corrupted one).
+  // Offset just past the last complete, valid record (or skipped damaged span).
   std::size_t good_end() const noexcept { return pos_; }
+  // Damaged spans skipped (each one or more records lost), plus framed records whose body did not decode.
   std::size_t corrupted() const noexcept { return corrupted_; }
 
  private:
   // Length of a well-framed record at `at` whose CRC matches, 0 when there is none.
   std::size_t valid_record_at(std::size_t at) const noexcept;
+  // Where reading goes on after damaged bytes at `at` (no valid record there); nullopt for a torn tail.
+  std::optional<std::size_t> resume_after_damage(std::size_t at) const noexcept;
+  // The first offset from `from` on where a valid record starts.
+  std::optional<std::size_t> first_valid_from(std::size_t from) const noexcept;
   std::span<const std::uint8_t> bytes_;
   std::size_t pos_ = 0;
   std::size_t corrupted_ = 0;
@@ -112,7 +130,7 @@ struct Replay {
   std::uint64_t last_generation = 0;      // the newest journal present (0: none)
   std::vector<Record> records;            // snapshot records then journal records, in order
   std::size_t torn_bytes = 0;             // bytes of torn tail found (and cut when asked)
-  std::size_t corrupted = 0;              // corrupted records skipped
+  std::size_t corrupted = 0;              // damaged spans (and undecodable records) skipped
 };
 
 // Reads the whole store. With `cut_torn_tail` (the writer, on start) the newest journal is truncated to its

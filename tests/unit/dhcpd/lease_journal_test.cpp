@@ -29,6 +29,12 @@ Record sample(std::uint32_t host, Kind kind = Kind::bound) {
   return r;
 }
 
+std::size_t sample_size(std::uint32_t host) {
+  std::vector<std::uint8_t> out;
+  encode(sample(host), out);
+  return out.size();
+}
+
 class TempDir {
  public:
   TempDir() {
@@ -108,6 +114,144 @@ TEST(DhcpdLeaseJournal, ReaderStopsAtTornTail) {
   EXPECT_EQ(reader.next(rec), Reader::Status::record);
   EXPECT_EQ(reader.next(rec), Reader::Status::torn);
   EXPECT_EQ(reader.good_end(), good);
+}
+
+std::vector<std::uint32_t> hosts_read(std::span<const std::uint8_t> bytes, Reader::Status* last = nullptr,
+                                      std::size_t* corrupted = nullptr) {
+  Reader reader(bytes);
+  Record rec;
+  std::vector<std::uint32_t> seen;
+  Reader::Status st;
+  while ((st = reader.next(rec)) == Reader::Status::record) seen.push_back(rec.address.value & 0xff);
+  if (last) *last = st;
+  if (corrupted) *corrupted = reader.corrupted();
+  return seen;
+}
+
+// One damaged record header (magic or length) in the middle is a damaged span, not a torn tail: every
+// record after it is still read. Each byte of the header, with several kinds of damage.
+TEST(DhcpdLeaseJournal, ReaderSkipsDamagedHeaderAndKeepsEveryLaterRecord) {
+  std::vector<std::uint8_t> clean;
+  std::size_t third = 0;
+  for (std::uint32_t host = 1; host <= 10; ++host) {
+    if (host == 3) third = clean.size();
+    encode(sample(host), clean);
+  }
+  const std::vector<std::uint32_t> all_but_3 = {1, 2, 4, 5, 6, 7, 8, 9, 10};
+  for (std::size_t i = 0; i < 6; ++i) {
+    for (std::uint8_t mask : {0x01, 0x10, 0x80, 0xff}) {
+      auto bytes = clean;
+      bytes[third + i] ^= mask;
+      Reader::Status st;
+      std::size_t corrupted = 0;
+      EXPECT_EQ(hosts_read(bytes, &st, &corrupted), all_but_3) << "header byte " << i << " ^ " << int{mask};
+      EXPECT_EQ(st, Reader::Status::end);
+      EXPECT_EQ(corrupted, 1u);
+    }
+  }
+  // A whole header overwritten, and garbage in place of a record.
+  auto bytes = clean;
+  std::fill_n(bytes.begin() + static_cast<std::ptrdiff_t>(third), 6, 0);
+  EXPECT_EQ(hosts_read(bytes), all_but_3);
+  bytes = clean;
+  std::fill_n(bytes.begin() + static_cast<std::ptrdiff_t>(third), 20, 0xa5);
+  EXPECT_EQ(hosts_read(bytes), all_but_3);
+}
+
+TEST(DhcpdLeaseJournal, ReaderCutsDamageWithNothingValidAfterIt) {
+  std::vector<std::uint8_t> bytes;
+  encode(sample(1), bytes);
+  const std::size_t good = bytes.size();
+  encode(sample(2), bytes);
+  bytes[good] ^= 0xff;  // the last record's magic
+  Reader reader(bytes);
+  Record rec;
+  EXPECT_EQ(reader.next(rec), Reader::Status::record);
+  EXPECT_EQ(reader.next(rec), Reader::Status::torn);
+  EXPECT_EQ(reader.good_end(), good);
+}
+
+// A write cut short inside a hostname that frames a record of its own (a client chooses its hostname):
+// the reader does not look inside the torn record, so the forged record is never read.
+TEST(DhcpdLeaseJournal, TornRecordIsNotSearchedForForgedRecords) {
+  Record forged = sample(99, Kind::released);
+  std::vector<std::uint8_t> inner;
+  encode(forged, inner);
+  Record victim = sample(2);
+  victim.hostname.assign(inner.begin(), inner.end());
+  victim.hostname += "tail";
+  std::vector<std::uint8_t> bytes;
+  encode(sample(1), bytes);
+  const std::size_t good = bytes.size();
+  encode(victim, bytes);
+  bytes.resize(bytes.size() - 10);  // cut after the forged record, inside the victim's class
+  Reader::Status st;
+  EXPECT_EQ(hosts_read(bytes, &st), std::vector<std::uint32_t>{1});
+  EXPECT_EQ(st, Reader::Status::torn);
+  Reader reader(bytes);
+  Record rec;
+  reader.next(rec);
+  reader.next(rec);
+  EXPECT_EQ(reader.good_end(), good);
+}
+
+TEST(DhcpdLeaseJournal, ReplayKeepsRecordsAfterADamagedHeaderAndCutsOnlyTheTornTail) {
+  TempDir dir;
+  std::vector<std::uint64_t> offsets;
+  {
+    Writer w(dir.path(), 1);
+    for (std::uint32_t host = 1; host <= 10; ++host) {
+      offsets.push_back(w.bytes_written());
+      w.append(sample(host));
+      ASSERT_TRUE(w.sync());
+    }
+  }
+  const std::string path = journal_path(dir.path(), 1);
+  const auto good_size = fs::file_size(path);
+  {
+    std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
+    f.seekp(static_cast<std::streamoff>(offsets[2]) + 1);  // record 3's magic
+    f.put('X');
+  }
+  {
+    std::ofstream f(path, std::ios::binary | std::ios::app);
+    std::vector<std::uint8_t> partial;
+    encode(sample(11), partial);
+    f.write(reinterpret_cast<const char*>(partial.data()), static_cast<std::streamsize>(partial.size() / 2));
+  }
+  for (int start = 0; start < 2; ++start) {
+    auto r = replay(dir.path(), true);
+    std::vector<std::uint32_t> hosts;
+    for (const auto& rec : r.records) hosts.push_back(rec.address.value & 0xff);
+    EXPECT_EQ(hosts, (std::vector<std::uint32_t>{1, 2, 4, 5, 6, 7, 8, 9, 10}));
+    EXPECT_EQ(r.corrupted, 1u);
+    EXPECT_EQ(r.torn_bytes, start == 0 ? sample_size(11) / 2 : 0u);
+    EXPECT_EQ(fs::file_size(path), good_size);
+  }
+}
+
+TEST(DhcpdLeaseJournal, FollowerReadsPastADamagedHeader) {
+  TempDir dir;
+  Writer w(dir.path(), 1);
+  w.append(sample(1));
+  ASSERT_TRUE(w.sync());
+  const auto second = w.bytes_written();
+  w.append(sample(2));
+  w.append(sample(3));
+  ASSERT_TRUE(w.sync());
+  {
+    std::fstream f(journal_path(dir.path(), 1), std::ios::binary | std::ios::in | std::ios::out);
+    f.seekp(static_cast<std::streamoff>(second));
+    f.put('\0');
+  }
+  Follower f(dir.path());
+  std::vector<std::uint32_t> seen;
+  auto on = [&](const Record& r) { seen.push_back(r.address.value & 0xff); };
+  EXPECT_EQ(f.poll(on, {}), 2u);
+  w.append(sample(4));
+  ASSERT_TRUE(w.sync());
+  EXPECT_EQ(f.poll(on, {}), 1u);
+  EXPECT_EQ(seen, (std::vector<std::uint32_t>{1, 3, 4}));
 }
 
 TEST(DhcpdLeaseJournal, ReplayCutsTornTailAndKeepsGoodRecords) {
