@@ -1,18 +1,29 @@
 #pragma once
-// What to do with a new offset of the selected upstream, decided without touching the clock (the service
-// carries it out through system_clock.hpp). Pure, so the "step only at start" rule is unit-tested.
+// What to do with the selected upstream's newest sample, decided without touching the clock (the service
+// carries it out through system_clock.hpp). Pure, with the time injected, so the rules are unit-tested.
 //
-// - discipline off, or the kernel refused an adjustment once: correct the replies by the offset;
-// - the first sample of a run: step when |offset| > step_threshold, otherwise slew;
+// - discipline off, or the kernel refused an adjustment once: correct the replies by the filtered offset
+//   (idempotent: the same offset may be given again, since the system clock does not move);
+// - a sample already applied, or taken before the last adjustment, is not applied again (none). The service
+//   asks after every accepted sample of any upstream and every change of reachability; slewing the selected
+//   upstream's old offset again would overshoot, since ADJ_OFFSET_SINGLESHOT replaces the slew in progress
+//   with the whole amount, part of which is already slewed out;
+// - the first sample applied in a run: step when |offset| > step_threshold, otherwise slew;
 // - every later sample: slew, whatever its size (a running clock is never stepped).
+//
+// A sample whose request left before a step measured across it; Upstreams drops those (clear_samples()).
+#include "sntpd/clock.hpp"
+
 namespace pb::ntp {
 
-enum class Adjustment { correct_replies, step, slew };
+enum class Adjustment { none, correct_replies, step, slew };
 
 class Discipline {
  public:
   Discipline(bool enabled, double step_threshold) noexcept : enabled_(enabled), threshold_(step_threshold) {}
-  Adjustment next(double offset) noexcept;
+  // `latest`: the selected upstream's newest sample; `now`: monotonic seconds. A step or slew counts as applied
+  // here, at `now`; if the kernel then refuses it, failed() says so.
+  Adjustment next(const Sample& latest, double now) noexcept;
   // The kernel refused (no CAP_SYS_TIME): from now on replies are corrected instead.
   void failed() noexcept { failed_ = true; }
   // SIGHUP: new settings, same run (a reload never brings back the right to step); a refusal is retried.
@@ -22,12 +33,17 @@ class Discipline {
     failed_ = false;
   }
   bool active() const noexcept { return enabled_ && !failed_; }
+  // The offset of the last sample stepped or slewed (what the system clock was measured off by), 0 before.
+  double last_offset() const noexcept { return last_offset_; }
 
  private:
   bool enabled_;
   double threshold_;
   bool started_ = false;
   bool failed_ = false;
+  bool applied_ = false;
+  double applied_at_ = 0;  // monotonic seconds of the last step or slew
+  double last_offset_ = 0;
 };
 
 }  // namespace pb::ntp

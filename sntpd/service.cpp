@@ -115,7 +115,7 @@ class SntpdService : public Service {
                   selected->best.offset, selected->best.delay, selected->best.stratum);
         selected_name_ = selected->name;
       }
-      discipline(*selected);
+      discipline(*selected, now);
       clock_.synchronised(selected->best, selected->address, now,
                           to_ntp(realtime()) + add_seconds(0, clock_.correction()));
     } else if (!upstreams_->any_reachable()) {
@@ -126,17 +126,19 @@ class SntpdService : public Service {
     housekeeping();
   }
 
-  // Serve corrected time, or (discipline = true and CAP_SYS_TIME) move the system clock instead.
-  void discipline(const Upstreams::Selected& selected) {
+  // Serve corrected time, or (discipline = true and CAP_SYS_TIME) move the system clock instead: by the newest
+  // sample of the selected upstream, once (Discipline says when).
+  void discipline(const Upstreams::Selected& selected, double now) {
     const double offset = selected.latest.offset;
     std::string error;
-    switch (discipline_.next(offset)) {
+    switch (discipline_.next(selected.latest, now)) {
+      case Adjustment::none: return;
       case Adjustment::correct_replies: clock_.set_correction(selected.best.offset); return;
       case Adjustment::step:
         error = step(offset);
         if (error.empty()) {
           log::info(kName, "stepped the system clock by {:+.6f} s", offset);
-          upstreams_->clear_samples();
+          upstreams_->clear_samples();  // and the replies still in flight, measured across the step
         }
         break;
       case Adjustment::slew: error = slew(offset); break;

@@ -28,6 +28,7 @@ struct Upstreams::Peer {
   Sample latest{};
   std::uint64_t expected_origin = 0;  // the random transmit timestamp of the request in flight
   std::uint64_t sent = 0;             // its real send time (NTP, system clock)
+  bool sent_before_step = false;      // the clock was stepped while it was in flight: its reply gives no sample
   uv::Handle<uv_timer_t> timer;
   metrics::Gauge* reach_gauge = nullptr;
   metrics::Gauge* offset_gauge = nullptr;
@@ -143,6 +144,7 @@ void Upstreams::send(Peer& peer) noexcept {
   const sockaddr_in to = udp::make_address(peer.address->value, peer.spec.port);
   peer.expected_origin = request.transmit;
   peer.sent = to_ntp(realtime());
+  peer.sent_before_step = false;
   ::sendto(socket_.fd(), out.data(), out.size(), MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&to), sizeof to);
 }
 
@@ -162,6 +164,14 @@ void Upstreams::on_readable() noexcept {
         p->expected_origin = 0;                             // a duplicate is not a second sample
         if (reply->stratum == 0) {
           log::debug("sntpd", "upstream '{}' sent a kiss-o'-death", p->name());
+          break;
+        }
+        if (p->sent_before_step) {
+          // t1 is on the clock as it was before the step, t4 after: the offset would be off by the step. The
+          // upstream did answer, so the poll counts as reached.
+          log::debug("sntpd", "upstream '{}': reply to a request sent before the clock step, no sample", p->name());
+          p->reach |= 1;
+          p->reach_gauge->set(p->reach);
           break;
         }
         auto sample = measure(reply.value(), p->sent, t4, precision_, monotonic());
@@ -203,7 +213,11 @@ bool Upstreams::any_reachable() const noexcept {
 }
 
 void Upstreams::clear_samples() noexcept {
-  for (auto& p : peers_) p->filter.clear();
+  for (auto& p : peers_) {
+    p->filter.clear();
+    p->latest = Sample{};
+    p->sent_before_step = p->expected_origin != 0;
+  }
 }
 
 }  // namespace pb::ntp

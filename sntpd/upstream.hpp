@@ -48,7 +48,8 @@ class Upstreams {
   // The reachable upstream of lowest stratum, then smallest root distance, with its filtered best sample.
   std::optional<Selected> select(double now) const;
   bool any_reachable() const noexcept;
-  // After the system clock was stepped, every sample taken before is wrong.
+  // After the system clock was stepped, every sample taken before is wrong, and so is the one a request still
+  // in flight would give (its send time is on the old clock): its reply counts for reachability only.
   void clear_samples() noexcept;
 
  private:
