@@ -512,15 +512,24 @@ void check_dhcpd(const Model& model, Reporter& report) {
         else if (!Ipv4Address::parse(host) && !in_zone && host != domain)
           report.error(key, "host '" + host + "' is neither an address nor a name in the zone " + domain);
       }
+      // A warning, not an error (issue 3): dhcpd sends the option as written, and another NTP server may run
+      // on the host. "This appliance" is the site address, or the address sntpd would serve on.
       if ((o.code == 42 || o.code == 4) && !model.sntpd.common.enabled) {
         std::vector<std::string> addrs;
         if (str) addrs.push_back(*str);
         if (auto arr = std::get_if<Value::Array>(&o.value->data))
           for (const auto& v : *arr)
             if (auto s2 = std::get_if<std::string>(&v.data)) addrs.push_back(*s2);
-        for (const auto& a : addrs)
-          if (a == model.site.address.address.str())
-            report.error(key, "points at this appliance but sntpd is disabled");
+        const Ipv4Address served = sntpd_bind_address(model);  // 0.0.0.0: every address, the site's included
+        for (const auto& a : addrs) {
+          const auto ip = Ipv4Address::parse(a);
+          if (ip && (*ip == model.site.address.address || (served.value != 0 && *ip == served))) {
+            report.warning(key, "points at this appliance (" + a +
+                                    ") but sntpd is disabled: phones get no time there unless another NTP server "
+                                    "runs on it");
+            break;
+          }
+        }
       }
       if (o.code == 66 && str && *str == model.site.address.address.str() && !model.provisiond.common.enabled)
         report.error(key, "points at this appliance but provisiond (TFTP) is disabled");

@@ -45,8 +45,8 @@ void check_sntpd(const Model& model, Reporter& report) {
     report.error("sntpd.rate_burst", "must be at least rate_limit (" + std::to_string(s.rate_limit) + ")");
   if (s.common.enabled && s.common.metrics_port != 0 && s.common.metrics_port == s.port)
     report.error("sntpd.metrics_port", "cannot share port " + std::to_string(s.port) + " with NTP");
-  // With sntpd off, dhcpd leaves options 4/42 out (and refuses an explicit 4/42 at the appliance as an error), so
-  // phones get no time server from this site unless the administrator names one: say so.
+  // With sntpd off, dhcpd leaves options 4/42 out (an explicit 4/42 at the appliance gets its own warning from
+  // the dhcpd check), so phones get no time server from this site unless the administrator names one: say so.
   if (!s.common.enabled && model.dhcpd.common.enabled)
     report.warning("sntpd.enabled",
                    "sntpd is disabled: dhcpd will not offer this appliance as time server (options 4/42); "

@@ -122,6 +122,47 @@ TEST(BadConfigCorpus, HasAtLeast25Sets) { EXPECT_GE(bad_sets().size(), 25u); }
 namespace pb::config {
 namespace {
 
+// Issue 3: options 4/42 at the appliance while sntpd is off are served as written (another NTP server may
+// run on the host), so `phoneboot check` warns instead of refusing the set.
+std::string check_ntp_option(const std::string& sntpd_keys, const std::string& option) {
+  const fs::path dir = fs::temp_directory_path() / "pb-config-ntp-option";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "site.toml")
+      << "[site]\ndomain = \"lab.voip\"\naddress = \"10.250.0.2/24\"\ninterface = \"eth0\"\n"
+         "[sntpd]\n"
+      << sntpd_keys;
+  std::ofstream(dir / "dhcpd.toml") << "[[option]]\n" << option;
+  auto result = load(dir.string());
+  fs::remove_all(dir);
+  EXPECT_TRUE(result.model) << result.diagnostics.str();
+  return result.diagnostics.str();
+}
+
+constexpr const char* kSntpdOffWarning =
+    "site.toml:6:11: sntpd.enabled: warning: sntpd is disabled: dhcpd will not offer this appliance as time server "
+    "(options 4/42); phones need another time source\n";
+
+TEST(Config, NtpOptionAtTheApplianceWithSntpdDisabledIsAWarning) {
+  EXPECT_EQ(check_ntp_option("enabled = false\n", "code = 42\nvalue = [\"10.250.0.2\"]\n"),
+            std::string("dhcpd.toml:3:9: dhcpd.option[0].value: warning: points at this appliance (10.250.0.2) but "
+                        "sntpd is disabled: phones get no time there unless another NTP server runs on it\n") +
+                kSntpdOffWarning);
+}
+
+TEST(Config, NtpOptionAtTheAddressSntpdWouldServeOnIsAWarningToo) {
+  EXPECT_EQ(check_ntp_option("enabled = false\naddress = \"10.250.0.9\"\n",
+                             "code = 4\nvalue = [\"192.0.2.1\", \"10.250.0.9\"]\n"),
+            std::string("dhcpd.toml:3:9: dhcpd.option[0].value: warning: points at this appliance (10.250.0.9) but "
+                        "sntpd is disabled: phones get no time there unless another NTP server runs on it\n") +
+                kSntpdOffWarning);
+}
+
+TEST(Config, NtpOptionElsewhereOrWithSntpdEnabledIsQuiet) {
+  EXPECT_EQ(check_ntp_option("enabled = false\n", "code = 42\nvalue = [\"192.0.2.1\"]\n"), kSntpdOffWarning);
+  EXPECT_EQ(check_ntp_option("enabled = true\n", "code = 42\nvalue = [\"10.250.0.2\"]\n"), "");
+}
+
 TEST(Config, MissingSiteFileIsOneClearError) {
   auto result = load("/nonexistent-phoneboot-dir");
   EXPECT_FALSE(result.model);
