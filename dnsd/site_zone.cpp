@@ -12,6 +12,11 @@ constexpr std::uint32_t kRefresh = 3600, kRetry = 600, kExpire = 1209600;
 
 std::string wire(const std::string& text) { return lowercase(name_from_text(text).value_or(std::string(1, '\0'))); }
 
+// An A record's RDATA (4 bytes, checked by ldns) as a host-order address.
+std::uint32_t address_of(const std::vector<std::uint8_t>& rd) {
+  return (std::uint32_t{rd[0]} << 24) | (std::uint32_t{rd[1]} << 16) | (std::uint32_t{rd[2]} << 8) | rd[3];
+}
+
 // The reverse zone of the site's network, on an octet boundary: /24 -> c.b.a.in-addr.arpa, /16 -> b.a...
 std::string site_reverse_zone(const Ipv4Prefix& p) {
   const int octets = p.length >= 24 ? 3 : p.length >= 16 ? 2 : 1;
@@ -33,7 +38,7 @@ class SiteBuilder {
     add_generated_zone(domain_);
     add_generated_zone(site_reverse_zone(m_.site.address));
     add(host_, type::A, s.ttl, {rdata_a(m_.site.address.address.value)}, "dnsd.hostname");
-    want_ptr(m_.site.address.address.value, host_);
+    if (s.reverse_ptr) want_ptr(m_.site.address.address.value, host_, true);
     const std::string provision = wire("provision." + m_.site.domain);
     for (std::size_t i = 0; i < m_.site.call_server.size(); ++i) {
       const auto& cs = m_.site.call_server[i];
@@ -42,7 +47,7 @@ class SiteBuilder {
       out_.zones.members.push_back(cs.name);
       const int member = static_cast<int>(i);
       add(name, type::A, s.switchover_ttl, {rdata_a(cs.address.value), member}, source);
-      want_ptr(cs.address.value, name);
+      if (s.reverse_ptr) want_ptr(cs.address.value, name, true);
       add(provision, type::A, s.switchover_ttl, {rdata_a(cs.address.value), member}, "site.call_server (provision)");
       struct Srv {
         const char* prefix;
@@ -56,7 +61,11 @@ class SiteBuilder {
     for (std::size_t i = 0; i < s.record.size(); ++i) add_record(i);
     for (std::size_t i = 0; i < s.zone_file.size(); ++i) add_zone_file(i);
     for (const auto& d : dynamic) add_dynamic(d);
-    for (const auto& [address, name] : ptrs_) add_ptr(address, name);
+    // Reverse zones first (for the PTRs allowed to make one), then the PTRs in the order they were wanted.
+    for (const auto& p : ptrs_)
+      if (p.make_zone && out_.zones.zone_for(reverse_name(p.address)) == nullptr)
+        add_generated_zone(std::string(parent(reverse_name(p.address))));
+    for (const auto& p : ptrs_) add_ptr(p);
     b_.finish();
     if (!out_.errors.empty()) return;
     for (const auto& z : out_.zones.zones)
@@ -79,18 +88,39 @@ class SiteBuilder {
     if (auto e = b_.add(owner, t, ttl, std::move(rd), source, replace); !e.empty()) out_.errors.push_back(e);
   }
 
-  void want_ptr(std::uint32_t address, const std::string& name) { ptrs_.emplace_back(address, name); }
+  // The PTR of an A record, wanted in this order: the appliance, the call servers, dnsd.record, zone files,
+  // DHCP leases. `make_zone`: its /24 reverse zone is made if we serve none for it (the site's own names);
+  // otherwise (zone files, which may name any address) it goes only into a reverse zone we already serve.
+  struct WantedPtr {
+    std::uint32_t address;
+    std::string name;
+    bool make_zone;
+  };
+  void want_ptr(std::uint32_t address, const std::string& name, bool make_zone) {
+    if (name.size() > 1 && name[0] == 1 && name[1] == '*') return;  // a wildcard owns no address
+    ptrs_.push_back({address, name, make_zone});
+  }
 
-  // Generated PTRs come last, so an explicit PTR for the address (record or zone file) wins without a conflict.
-  void add_ptr(std::uint32_t address, const std::string& name) {
-    const std::string rev = reverse_name(address);
-    if (out_.zones.zone_for(rev) == nullptr) add_generated_zone(std::string(parent(rev)));
+  // True when `name` is at or below a delegation of its zone: glue, or data the child zone answers.
+  bool delegated(const std::string& name) const {
+    const Zone* z = out_.zones.zone_for(name);
+    if (z == nullptr) return false;
+    for (std::string_view n = name; n.size() > z->apex.size(); n = parent(n))
+      if (auto it = z->nodes.find(std::string(n)); it != z->nodes.end() && it->second.find(type::NS) != nullptr)
+        return true;
+    return false;
+  }
+
+  // Generated PTRs come last, so explicit data at the reverse name (a PTR, or an RFC 2317 CNAME, from a record
+  // or a zone file) wins without a conflict, and so does the first PTR wanted for an address: one name each.
+  void add_ptr(const WantedPtr& p) {
+    const std::string rev = reverse_name(p.address);
     Zone* z = out_.zones.zone_for(rev);
-    auto it = z->nodes.find(rev);
-    if (it != z->nodes.end() && it->second.find(type::PTR) != nullptr &&
-        it->second.find(type::PTR)->source != "generated PTR")
+    if (z == nullptr || delegated(rev) || delegated(p.name)) return;
+    if (auto it = z->nodes.find(rev);
+        it != z->nodes.end() && (it->second.find(type::PTR) != nullptr || it->second.find(type::CNAME) != nullptr))
       return;
-    add(rev, type::PTR, m_.dnsd.ttl, {rdata_name(name)}, "generated PTR");
+    add(rev, type::PTR, m_.dnsd.ttl, {rdata_name(p.name)}, "generated PTR");
   }
 
   void add_record(std::size_t i) {
@@ -112,11 +142,8 @@ class SiteBuilder {
       out_.errors.push_back(key + ": " + e);
       return;
     }
-    if (rr.type == type::A && r.ptr.value_or(m_.dnsd.reverse_ptr)) {
-      const std::uint32_t a = (std::uint32_t{rr.rdata[0]} << 24) | (std::uint32_t{rr.rdata[1]} << 16) |
-                              (std::uint32_t{rr.rdata[2]} << 8) | rr.rdata[3];
-      want_ptr(a, lowercase(rr.owner));
-    }
+    if (rr.type == type::A && r.ptr.value_or(m_.dnsd.reverse_ptr))
+      want_ptr(address_of(rr.rdata), lowercase(rr.owner), true);
   }
 
   void add_zone_file(std::size_t i) {
@@ -137,7 +164,9 @@ class SiteBuilder {
           // Merged into a generated zone, the file's SOA and apex NS replace ours: the administrator's zone keeps
           // its identity. Every other collision is a conflict.
           const bool replace = merging && owner == origin && (rr.type == type::SOA || rr.type == type::NS);
-          return b_.add(rr.owner, rr.type, rr.ttl, {rr.rdata}, zf.file, replace);
+          auto e = b_.add(rr.owner, rr.type, rr.ttl, {rr.rdata}, zf.file, replace);
+          if (e.empty() && rr.type == type::A && m_.dnsd.reverse_ptr) want_ptr(address_of(rr.rdata), owner, false);
+          return e;
         },
         own_zone);
     if (!err.empty()) out_.errors.push_back("dnsd.zone_file[" + std::to_string(i) + "]: " + err);
@@ -152,7 +181,7 @@ class SiteBuilder {
     // A configured name always wins over a DHCP client's claim.
     if (auto it = z->nodes.find(owner); it != z->nodes.end() && !it->second.sets.empty()) return;
     add(owner, type::A, m_.dnsd.switchover_ttl, {rdata_a(d.address)}, "dhcp lease");
-    if (m_.dnsd.reverse_ptr) want_ptr(d.address, owner);
+    if (m_.dnsd.reverse_ptr) want_ptr(d.address, owner, true);
   }
 
   const config::Model& m_;
@@ -160,7 +189,7 @@ class SiteBuilder {
   BuildResult& out_;
   ZoneBuilder b_;
   std::string domain_, host_;
-  std::vector<std::pair<std::uint32_t, std::string>> ptrs_;
+  std::vector<WantedPtr> ptrs_;
 };
 
 }  // namespace

@@ -146,6 +146,58 @@ TEST_F(DnsdZoneFile, MergedIntoTheSiteZoneItNeedsNoSoa) {
   EXPECT_EQ(rrset(b.zones, "53.0.250.10.in-addr.arpa", type::PTR), (V{"ns1.lab.voip."}));
 }
 
+TEST_F(DnsdZoneFile, ARecordsGetPtrsInTheReverseZonesWeServe) {
+  write("lab.zone", R"($ORIGIN lab.voip.
+$TTL 300
+@     IN SOA ns1.lab.voip. admin.lab.voip. 7 3600 600 86400 30
+media IN A 10.250.0.160
+www   IN A 203.0.113.5
+sip   IN A 10.250.1.151
+branch    IN NS ns.branch
+ns.branch IN A  10.250.0.99
+*.any     IN A  10.250.0.98
+)");
+  auto b = build("[[dnsd.zone_file]]\nfile = \"lab.zone\"\n");
+  ASSERT_TRUE(b.errors.empty()) << b.errors[0];
+  EXPECT_EQ(rrset(b.zones, "160.0.250.10.in-addr.arpa", type::PTR), (V{"media.lab.voip."}));
+  // Not a reverse zone of ours: no zone is made up for it.
+  EXPECT_EQ(rrset(b.zones, "5.113.0.203.in-addr.arpa", type::PTR), (V{"<no zone>"}));
+  EXPECT_EQ(b.zones.zones.size(), 3u);
+  // One PTR per address: the call server's own name keeps it.
+  EXPECT_EQ(rrset(b.zones, "151.1.250.10.in-addr.arpa", type::PTR), (V{"vm40ic1.lab.voip."}));
+  // Glue below a delegation, and a wildcard, own no address of ours.
+  EXPECT_EQ(rrset(b.zones, "99.0.250.10.in-addr.arpa", type::PTR), (V{}));
+  EXPECT_EQ(rrset(b.zones, "98.0.250.10.in-addr.arpa", type::PTR), (V{}));
+}
+
+TEST_F(DnsdZoneFile, AnExplicitReverseRecordWinsOverAGeneratedPtr) {
+  write("lab.zone",
+        "$ORIGIN lab.voip.\n$TTL 300\n@ IN SOA ns1 admin 7 1 2 3 4\nmedia IN A 10.250.0.160\nfax IN A "
+        "10.250.0.161\n");
+  // An RFC 2317 style CNAME for .161 and a PTR for .160, written in a reverse zone file of the site network.
+  write("rev.zone",
+        "$ORIGIN 0.250.10.in-addr.arpa.\n$TTL 300\n@ IN SOA ns1.lab.voip. admin.lab.voip. 7 1 2 3 4\n"
+        "160 IN PTR other.lab.voip.\n161 IN CNAME 161.sub.lab.voip.\n");
+  auto b = build(
+      "[[dnsd.zone_file]]\nfile = \"lab.zone\"\n"
+      "[[dnsd.zone_file]]\nfile = \"rev.zone\"\norigin = \"0.250.10.in-addr.arpa\"\n");
+  ASSERT_TRUE(b.errors.empty()) << b.errors[0];
+  EXPECT_EQ(rrset(b.zones, "160.0.250.10.in-addr.arpa", type::PTR), (V{"other.lab.voip."}));
+  EXPECT_EQ(rrset(b.zones, "161.0.250.10.in-addr.arpa", type::PTR), (V{}));
+  EXPECT_EQ(rrset(b.zones, "161.0.250.10.in-addr.arpa", type::CNAME), (V{"161.sub.lab.voip."}));
+}
+
+TEST_F(DnsdZoneFile, ReversePtrFalseGeneratesNoPtrAtAll) {
+  write("lab.zone", "$ORIGIN lab.voip.\n$TTL 300\n@ IN SOA ns1 admin 7 1 2 3 4\nmedia IN A 10.250.0.160\n");
+  auto b = build("[dnsd]\nreverse_ptr = false\n[[dnsd.zone_file]]\nfile = \"lab.zone\"\n");
+  ASSERT_TRUE(b.errors.empty()) << b.errors[0];
+  for (const char* rev : {"2.0.250.10.in-addr.arpa", "151.1.250.10.in-addr.arpa", "152.1.250.10.in-addr.arpa",
+                          "160.0.250.10.in-addr.arpa"}) {
+    const auto ptr = rrset(b.zones, rev, type::PTR);
+    EXPECT_TRUE(ptr.empty() || ptr == V{"<no zone>"}) << rev << ": " << ptr[0];
+  }
+}
+
 TEST_F(DnsdZoneFile, AnotherOriginIsAZoneOfItsOwn) {
   write("local.zone",
         "$ORIGIN lab.local.\n@ 60 IN SOA ns.lab.local. h.lab.local. 1 2 3 4 5\n@ 60 IN NS ns\nns 60 IN A 10.0.0.1\n");
