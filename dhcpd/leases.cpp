@@ -30,7 +30,12 @@ Lease* LeaseTable::find_client(const std::string& key) noexcept {
   return find_address(Ipv4Address{it->second});
 }
 
-Lease& LeaseTable::claim(Ipv4Address address, const std::string& key) {
+Lease* LeaseTable::claim(Ipv4Address address, const std::string& key, std::int64_t now) {
+  if (held_by_other(address.value, key, now)) return nullptr;
+  return &take(address, key);
+}
+
+Lease& LeaseTable::take(Ipv4Address address, const std::string& key) {
   if (auto it = by_client_.find(key); it != by_client_.end() && it->second != address.value) {
     if (auto old = by_address_.find(it->second); old != by_address_.end() && old->second.key == key) {
       uncount(old->second);
@@ -137,7 +142,7 @@ void LeaseTable::apply(const lease_journal::Record& r) {
     key = mac_key(r.hwaddr, r.htype);
   switch (r.kind) {
     case lease_journal::Kind::bound: {
-      Lease& l = claim(r.address, key);
+      Lease& l = take(r.address, key);
       l.htype = r.htype;
       l.hlen = static_cast<std::uint8_t>(std::min<std::size_t>(r.hwaddr.size(), 16));
       std::copy_n(r.hwaddr.begin(), l.hlen, l.hw.begin());

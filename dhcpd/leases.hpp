@@ -46,9 +46,8 @@ class LeaseTable {
   Lease* find_address(Ipv4Address a) noexcept;
   Lease* find_client(const std::string& key) noexcept;
   // Creates or takes over the lease of `address` for `key` (dropping the client's lease on another address).
-  // It takes the address from whoever holds it: journal replay relies on that (the latest record wins), and
-  // the responder checks held_by_other() first.
-  Lease& claim(Ipv4Address address, const std::string& key);
+  // nullptr when another client (or a quarantine) holds the address at `now`: it is never taken away.
+  Lease* claim(Ipv4Address address, const std::string& key, std::int64_t now);
   // Every change of a lease's state or class goes through these two, which keep class_count() right.
   // set_state() with released/expired frees the address (the lease stays, so a returning client can get it
   // back).
@@ -88,6 +87,8 @@ class LeaseTable {
   std::unordered_map<std::uint32_t, Lease> by_address_;
   std::unordered_map<std::string, std::uint32_t> by_client_;
   std::unordered_map<std::uint64_t, std::uint32_t> cursors_;  // per pool: where the next scan starts
+  // claim() without the check, for journal replay (the latest record for an address wins).
+  Lease& take(Ipv4Address address, const std::string& key);
   void uncount(const Lease& lease) noexcept;
   void count(const Lease& lease);
   std::unordered_map<std::string, std::int64_t> class_counts_;  // Lease::counted() leases per class

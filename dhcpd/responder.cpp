@@ -34,6 +34,8 @@ void Outcome::clear() noexcept {
   reply.reset();
   drop.reset();
   fresh_address = false;
+  reserved_address_held.reset();
+  reserved_address_note.clear();
   journal.clear();
   event.clear();
   scratch_used = 0;
@@ -151,9 +153,11 @@ void Responder::add_options(const Packet& p, const Context& c, int subnet, int c
   if (p.giaddr.value != 0 && p.has(82)) r.options.push_back({82, p.option(82)});  // RFC 3046 2.2: echo last
 }
 
-Lease& Responder::bind(const Packet& p, const Context& c, Ipv4Address address, int cls, const CompiledReservation* res,
+Lease* Responder::bind(const Packet& p, const Context& c, Ipv4Address address, int cls, bool reserved,
                        std::int64_t lease_time, Outcome& out) {
-  Lease& l = leases_->claim(address, client_key(p));
+  Lease* held = leases_->claim(address, client_key(p), c.now);
+  if (!held) return nullptr;
+  Lease& l = *held;
   l.htype = p.htype;
   l.hlen = p.hlen;
   l.hw = p.chaddr;
@@ -163,10 +167,24 @@ Lease& Responder::bind(const Packet& p, const Context& c, Ipv4Address address, i
   l.hostname.assign(host.begin(), host.end());
   leases_->set_class(l, class_name(cls));
   l.start = c.now;
-  l.reserved = res != nullptr;
+  l.reserved = reserved;
   leases_->set_state(l, Lease::State::bound, c.now + lease_time);
   out.journal.push_back(l.record(lease_journal::Kind::bound));
-  return l;
+  return &l;
+}
+
+bool Responder::reserved_address_held(const CompiledReservation& res, const std::string& key, const Context& c,
+                                      const Packet& p, Outcome& out) const {
+  if (!leases_->held_by_other(res.address.value, key, c.now)) return false;
+  // Reserved after another client got it (a reload, an inventory row), or quarantined: the holder keeps it
+  // until its lease ends (its renewals are not extended past that), and this client is served from the pool.
+  out.reserved_address_held = res.address;
+  const Lease* holder = leases_->find_address(res.address);
+  out.reserved_address_note = fmt::format(
+      "reservation: {} ({}) is held by {} for another {} s; {} is served from the pool meanwhile", res.address.str(),
+      res.source, holder && !holder->key.empty() ? format_mac({holder->hw.data(), holder->hlen}) : "a quarantine",
+      holder ? holder->expires - c.now : 0, format_mac(p.hwaddr()));
+  return true;
 }
 
 const std::string& Responder::class_name(int cls) const noexcept {
@@ -203,7 +221,7 @@ void Responder::discover(const Packet& p, const Context& c, Outcome& out) {
     return;
   }
   std::optional<Ipv4Address> address;
-  if (res) {
+  if (res && !reserved_address_held(*res, key, c, p, out)) {
     address = res->address;
   } else {
     if (mine && mine->state != Lease::State::declined && subnet.prefix.contains(mine->address) &&
@@ -227,7 +245,12 @@ void Responder::discover(const Packet& p, const Context& c, Outcome& out) {
   // Hold the address for this client while it decides; a bound lease of its own stays bound.
   const Lease* held = leases_->find_address(*address);
   if (!held || held->key != key || held->state != Lease::State::bound) {
-    Lease& l = leases_->claim(*address, key);
+    Lease* offered = leases_->claim(*address, key, c.now);
+    if (!offered) {  // every path above checked the holder: not reached
+      out.drop = DropReason::pool_exhausted;
+      return;
+    }
+    Lease& l = *offered;
     l.htype = p.htype;
     l.hlen = p.hlen;
     l.hw = p.chaddr;
@@ -286,11 +309,21 @@ void Responder::request(const Packet& p, const Context& c, Outcome& out) {
   const Lease* current = leases_->find_address(address);
   const bool ours = current && current->key == key &&
                     (current->state == Lease::State::bound || current->state == Lease::State::offered);
-  if (res) {
+  const bool reserved = res && !reserved_address_held(*res, key, c, p, out);
+  std::int64_t lease_time = subnet.lease_time;
+  if (reserved) {
     ok = res->address == address;
     why = "reserved " + res->address.str();
   } else if (ours) {
     ok = true;
+    if (settings_->excluded.count(address.value) != 0) {
+      // Reserved (or excluded) since this client got it: it keeps the address until its lease ends, but
+      // not longer, so that the reserved client gets it then.
+      const std::int64_t left = current->state == Lease::State::bound ? current->expires - c.now : 0;
+      ok = left > 0;
+      lease_time = std::min(lease_time, left);
+      why = address.str() + " is reserved for another client";
+    }
   } else if (leases_->available(address.value, key, c.now, *settings_) &&
              LeaseTable::in_pool(subnet, address.value, cls)) {
     ok = true;  // a client we lost track of (or whose lease lapsed) asking for a free address of its scope
@@ -314,13 +347,17 @@ void Responder::request(const Packet& p, const Context& c, Outcome& out) {
       out.drop = DropReason::not_for_us;
     return;
   }
-  Lease& l = bind(p, c, address, cls, res, subnet.lease_time, out);
+  const Lease* l = bind(p, c, address, cls, reserved, lease_time, out);
+  if (!l) {  // the checks above leave no holder to take it from: not reached
+    nak(p, out, address.str() + " is held by another client");
+    return;
+  }
   start_reply(p, MessageType::ack, out);
   out.reply->ciaddr = p.ciaddr;
   out.reply->yiaddr = address;
-  add_options(p, c, sn, cls, res, true, subnet.lease_time, out);
+  add_options(p, c, sn, cls, res, true, lease_time, out);
   out.event = fmt::format("ACK {} to {}{}{} for {} s", address.str(), format_mac(p.hwaddr()),
-                          l.client_class.empty() ? "" : " class ", l.client_class, subnet.lease_time);
+                          l->client_class.empty() ? "" : " class ", l->client_class, lease_time);
 }
 
 void Responder::decline(const Packet& p, const Context& c, Outcome& out) {

@@ -27,6 +27,10 @@ struct Outcome {
   std::optional<DropReason> drop;
   std::vector<lease_journal::Record> journal;
   bool fresh_address = false;  // an OFFER of an address this client did not hold (a ping check candidate)
+  // The client's reserved address is held by another client (or quarantined), so it was served from the
+  // pool (or not at all): the server counts it and logs `reserved_address_note` now and then.
+  std::optional<Ipv4Address> reserved_address_held;
+  std::string reserved_address_note;
   std::string event;  // one log line for a lease event ("ACK 10.250.0.64 to 00:26:fd:.. class sip100"); may be empty
   std::array<std::uint8_t, 64> scratch{};
   std::size_t scratch_used = 0;
@@ -60,8 +64,12 @@ class Responder {
   const std::string& class_name(int cls) const noexcept;
   // Whether class `cls` has no room for one more lease of client `key`, whose current lease is `mine`.
   bool at_class_cap(int cls, const std::string& key, const Lease* mine) const noexcept;
-  Lease& bind(const Packet& p, const Context& c, Ipv4Address address, int cls, const CompiledReservation* res,
-              std::int64_t lease_time, Outcome& out);
+  // nullptr when another client holds `address` (callers check first).
+  Lease* bind(const Packet& p, const Context& c, Ipv4Address address, int cls, bool reserved, std::int64_t lease_time,
+              Outcome& out);
+  // Whether another client (or a quarantine) holds `res`'s address; notes it in `out` when so.
+  bool reserved_address_held(const CompiledReservation& res, const std::string& key, const Context& c, const Packet& p,
+                             Outcome& out) const;
 
   const Settings* settings_;
   LeaseTable* leases_;

@@ -71,6 +71,8 @@ Server::Server(DaemonContext& context)
                                            {{"pool", Ipv4Address{p.start}.str() + "-" + Ipv4Address{p.end}.str()}}));
 
   conflicts_ = &metrics_.counter("dhcpd_ping_conflicts_total", "addresses that answered the ping check (quarantined)");
+  reservation_conflicts_ = &metrics_.counter("dhcpd_reservation_conflicts_total",
+                                             "requests of reserved clients whose address another client holds");
   if (settings_->ping_check) {
     pinger_ = std::make_unique<Pinger>();
     ping_watcher_ = std::make_unique<udp::Watcher>(loop_, pinger_->fd(), [this] { on_ping_replies(); });
@@ -223,6 +225,17 @@ void Server::process(const udp::Datagram& d) noexcept {
       log::info("dhcpd", "{}", outcome_.event);
     else
       ++noisy_suppressed_;
+  }
+  if (outcome_.reserved_address_held) {
+    reservation_conflicts_->inc();
+    try {
+      auto& last = reservation_logged_[outcome_.reserved_address_held->value];
+      if (last == 0 || now - last >= 3600) {
+        last = now;
+        log::warning("dhcpd", "{}", outcome_.reserved_address_note);
+      }
+    } catch (...) {
+    }
   }
   for (const auto& r : outcome_.journal) store_->append(r);
   if (!outcome_.reply) return;
@@ -396,6 +409,7 @@ void Server::on_tick() noexcept {
     }
     if (rates_.size() > 10000) rates_.clear();
     if (checked_.size() > 100000) checked_.clear();
+    if (reservation_logged_.size() > 100000) reservation_logged_.clear();
   } catch (const std::exception& e) {
     log::error("dhcpd", "maintenance failed ({})", e.what());
   }

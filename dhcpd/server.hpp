@@ -95,6 +95,10 @@ class Server : public Service {
   std::unordered_map<std::uint32_t, std::int64_t> checked_;  // address -> unix time its check is valid until
   metrics::Counter* conflicts_ = nullptr;
 
+  // Reserved addresses held by another client: counted each time, logged at most once an hour per address.
+  metrics::Counter* reservation_conflicts_ = nullptr;
+  std::unordered_map<std::uint32_t, std::int64_t> reservation_logged_;  // address -> unix time of the last line
+
   // Metrics, created once.
   metrics::Counter* received_[9] = {};
   metrics::Counter* sent_[9] = {};

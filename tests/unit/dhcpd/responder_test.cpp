@@ -308,6 +308,97 @@ max_leases = 1
   EXPECT_EQ(leases_.class_count("capped"), 1);
 }
 
+// A reservation added (reload, inventory) while another client holds the address: the holder keeps it
+// until its lease ends, without extensions; meanwhile the reserved client is served from the pool.
+TEST_F(DhcpdScenario, ReservedAddressHeldByAnotherClientIsNotTakenAway) {
+  const std::string pool = R"(
+lease_time = 3600
+[[subnet]]
+prefix = "10.250.0.0/24"
+[[subnet.pool]]
+start = "10.250.0.50"
+end = "10.250.0.60"
+)";
+  configure(pool);
+  auto holder = request(MessageType::request, 5);  // INIT-REBOOT into .50 before the reservation exists
+  holder.set_option(50, addr("10.250.0.50"));
+  ASSERT_EQ(handle(holder)->type, MessageType::ack);
+  configure(pool + R"(
+[[reservation]]
+mac = "02:00:00:00:00:09"
+address = "10.250.0.50"
+)");
+  const std::string holder_key = mac_key(holder.hwaddr());
+  auto held_by_holder = [&] {
+    const Lease* l = leases_.find_address(*Ipv4Address::parse("10.250.0.50"));
+    return l && l->key == holder_key && l->state == Lease::State::bound && l->expires == kNow + 3600;
+  };
+
+  auto x = request(MessageType::discover, 9);
+  auto* offer = handle(x, kNow + 10);
+  ASSERT_TRUE(offer);
+  EXPECT_EQ(offer->type, MessageType::offer);
+  EXPECT_NE(offer->yiaddr.str(), "10.250.0.50");
+  EXPECT_EQ(out_.reserved_address_held, Ipv4Address::parse("10.250.0.50"));
+  EXPECT_NE(out_.reserved_address_note.find("02:00:00:00:00:05"), std::string::npos) << out_.reserved_address_note;
+  EXPECT_TRUE(held_by_holder());
+  const auto pool_address = offer->yiaddr;
+
+  // Its REQUEST for the pool address is ACKed (not NAKed for not being the reservation).
+  auto x_select = request(MessageType::request, 9);
+  x_select.set_option(50, addr(pool_address.str().c_str()));
+  x_select.set_option(54, addr("10.250.0.2"));
+  auto* ack = handle(x_select, kNow + 10);
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->type, MessageType::ack);
+  EXPECT_EQ(ack->yiaddr, pool_address);
+  EXPECT_FALSE(out_.journal.at(0).reserved);
+  // Asking for the reserved address itself (INIT-REBOOT) does not take it either.
+  auto x_reboot = request(MessageType::request, 9);
+  x_reboot.set_option(50, addr("10.250.0.50"));
+  auto* nak = handle(x_reboot, kNow + 20);
+  ASSERT_TRUE(nak);
+  EXPECT_EQ(nak->type, MessageType::nak);
+  EXPECT_TRUE(held_by_holder());
+
+  // The holder renews: ACKed, but only for what is left of its lease.
+  auto renew = request(MessageType::request, 5);
+  renew.ciaddr = *Ipv4Address::parse("10.250.0.50");
+  ack = handle(renew, kNow + 1000);
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->type, MessageType::ack);
+  EXPECT_EQ(out_.journal.at(0).expires, kNow + 3600);
+  EXPECT_EQ(option_text(51), std::string("\x00\x00\x0a\x28", 4));  // 2600 s
+  EXPECT_TRUE(held_by_holder());
+
+  // Once that lease has ended, the holder's renewal is NAKed and the reserved client gets its address.
+  ASSERT_EQ(handle(renew, kNow + 3601)->type, MessageType::nak);
+  leases_.reclaim(kNow + 3601, [](const Lease&) {});
+  offer = handle(x, kNow + 3602);
+  ASSERT_TRUE(offer);
+  EXPECT_EQ(offer->yiaddr.str(), "10.250.0.50");
+  EXPECT_FALSE(out_.reserved_address_held);
+}
+
+TEST_F(DhcpdScenario, ReservedClientThatDeclinedItsAddressWaitsOutTheQuarantine) {
+  configure(R"(
+decline_probation = 600
+[[reservation]]
+mac = "02:00:00:00:00:09"
+address = "10.250.0.50"
+)");
+  auto x = request(MessageType::discover, 9);
+  EXPECT_EQ(dora(x), "10.250.0.50");
+  auto dec = request(MessageType::decline, 9);
+  dec.set_option(50, addr("10.250.0.50"));
+  handle(dec);
+  auto* offer = handle(x, kNow + 1);
+  ASSERT_TRUE(offer);
+  EXPECT_NE(offer->yiaddr.str(), "10.250.0.50");  // the address is in quarantine, even from its owner
+  EXPECT_TRUE(out_.reserved_address_held);
+  EXPECT_EQ(handle(x, kNow + 601)->yiaddr.str(), "10.250.0.50");
+}
+
 TEST_F(DhcpdScenario, SameClientGetsSameAddressAgain) {
   auto p = request(MessageType::discover, 7);
   const auto first = dora(p);
