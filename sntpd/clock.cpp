@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sntpd/timestamp.hpp"
+
 namespace pb::ntp {
 
 double root_distance(const Sample& s, double now) noexcept {
@@ -35,11 +37,14 @@ const char* state_name(SourceState s) noexcept {
   return "unknown";
 }
 
-void Clock::synchronised(const Sample& best, std::uint32_t reference, double, std::uint64_t now_ntp) noexcept {
-  // The reference time is when this sample was taken, in NTP time: now_ntp minus its age.
+void Clock::synchronised(const Sample& best, double newest, std::uint32_t reference, double now,
+                         std::uint64_t now_ntp) noexcept {
+  // The reference time is when the served sample was taken, in NTP time: now_ntp minus its age (the best sample
+  // of the filter can be several polls old), so it agrees with the dispersion grown since.
   last_ = best;
+  newest_ = std::max(newest, best.time);
   reference_ = reference;
-  reference_time_ = now_ntp;
+  reference_time_ = add_seconds(now_ntp, -std::max(0.0, now - best.time));
   upstream_good_ = true;
   ever_ = true;
 }
@@ -49,7 +54,7 @@ void Clock::lost(double) noexcept { upstream_good_ = false; }
 SourceState Clock::evaluate(double now) noexcept {
   if (upstream_good_) {
     state_ = SourceState::synchronised;
-  } else if (ever_ && (!config_.local || now - last_.time < config_.holdover)) {
+  } else if (ever_ && (!config_.local || now - newest_ < config_.holdover)) {
     state_ = SourceState::holdover;
   } else if (kernel_.synchronised) {
     state_ = SourceState::kernel;

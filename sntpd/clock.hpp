@@ -6,9 +6,11 @@
 //
 // States, in order of preference:
 //   synchronised   an upstream answered within its reachability window: its stratum + 1, dispersion growing
-//                  at PHI = 15 ppm since the last sample (RFC 5905 section 10).
+//                  at PHI = 15 ppm since the sample whose offset is served, the filter's best (RFC 5905
+//                  section 10: the error of that offset grows with its age, whatever newer samples say).
 //   holdover       every upstream lost: the same stratum and reference, dispersion still growing at PHI,
-//                  for `holdover` seconds after the last good sample; forever when local is not allowed.
+//                  for `holdover` seconds after the newest good sample (which may be up to 7 polls newer than
+//                  the best one); forever when local is not allowed.
 //   kernel         no upstream good, but the kernel says another daemon keeps the clock (adjtimex):
 //                  local_stratum, root dispersion = the kernel's maximum error, its leap flags.
 //   local          the host clock at local_stratum (10 unless configured; at most 14).
@@ -76,8 +78,10 @@ class Clock {
   explicit Clock(const ClockConfig& config) : config_(config) {}
   void configure(const ClockConfig& config) noexcept { config_ = config; }
 
-  // The selected upstream's best sample; `reference` is its IPv4 address (host order), now_ntp the time.
-  void synchronised(const Sample& best, std::uint32_t reference, double now, std::uint64_t now_ntp) noexcept;
+  // The selected upstream's best (filtered) sample and the time of its newest one, both monotonic seconds;
+  // `reference` is its IPv4 address (host order); `now` and `now_ntp` the same instant on both clocks.
+  void synchronised(const Sample& best, double newest, std::uint32_t reference, double now,
+                    std::uint64_t now_ntp) noexcept;
   // No upstream is reachable any more.
   void lost(double now) noexcept;
   void set_kernel(const KernelSync& k) noexcept { kernel_ = k; }
@@ -98,7 +102,8 @@ class Clock {
   KernelSync kernel_;
   bool ever_ = false;
   bool upstream_good_ = false;
-  Sample last_{};
+  Sample last_{};      // the best sample: what is served, and what the dispersion ages from
+  double newest_ = 0;  // when the newest good sample was taken: holdover counts from here
   std::uint32_t reference_ = 0;
   std::uint64_t reference_time_ = 0;
   double correction_ = 0;

@@ -116,7 +116,7 @@ class SntpdService : public Service {
         selected_name_ = selected->name;
       }
       discipline(*selected, now);
-      clock_.synchronised(selected->best, selected->address, now,
+      clock_.synchronised(selected->best, selected->latest.time, selected->address, now,
                           to_ntp(realtime()) + add_seconds(0, clock_.correction()));
     } else if (!upstreams_->any_reachable()) {
       if (!selected_name_.empty()) log::warning(kName, "every upstream lost");

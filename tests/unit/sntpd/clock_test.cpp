@@ -57,7 +57,7 @@ TEST(Clock, UnsynchronisedOnlyWithoutLocalAndNeverSynced) {
 
 TEST(Clock, SynchronisedIsUpstreamStratumPlusOne) {
   Clock c(config());
-  c.synchronised(sample(0.1, 0.004, 10), 0xc0000201, 10, 0xe9000000u << 0);
+  c.synchronised(sample(0.1, 0.004, 10), 10, 0xc0000201, 10, 0xe9000000u << 0);
   EXPECT_EQ(c.evaluate(10), SourceState::synchronised);
   const auto s = c.announce(10, 0);
   EXPECT_EQ(s.stratum, 3);
@@ -68,7 +68,7 @@ TEST(Clock, SynchronisedIsUpstreamStratumPlusOne) {
 
 TEST(Clock, HoldoverKeepsStratumWhileDispersionGrowsAt15ppm) {
   Clock c(config(true, 3600));
-  c.synchronised(sample(0.1, 0.004, 1000), 0xc0000201, 1000, 0);
+  c.synchronised(sample(0.1, 0.004, 1000), 1000, 0xc0000201, 1000, 0);
   c.evaluate(1000);
   const double at_sync = c.announce(1000, 0).root_dispersion;
   c.lost(1500);
@@ -81,9 +81,32 @@ TEST(Clock, HoldoverKeepsStratumWhileDispersionGrowsAt15ppm) {
   EXPECT_EQ(c.announce(4600, 0).stratum, 10);
 }
 
+// The filter serves its lowest-delay sample, which may be 7 polls older than the newest: holdover counts from the
+// newest good sample (the README's "last good sample"), the dispersion from the sample served.
+TEST(Clock, HoldoverCountsFromTheNewestSampleNotTheBestOne) {
+  Clock c(config(true, 100));
+  const Sample best = sample(0.1, 0.002, 1000);  // lowest delay of the last 8
+  c.synchronised(best, 1007, 0xc0000201, 1007, 0);
+  c.lost(1015);
+  EXPECT_EQ(c.evaluate(1106), SourceState::holdover) << "106 s after the best sample, 99 s after the newest";
+  EXPECT_EQ(c.announce(1106, 0).stratum, 3);
+  EXPECT_NEAR(c.announce(1106, 0).root_dispersion, 0.021 + 1.0 / (1 << 20) + 15e-6 * 106, 1e-9)
+      << "the served offset has aged 106 s";
+  EXPECT_EQ(c.evaluate(1107), SourceState::local);
+}
+
+TEST(Clock, ReferenceTimeIsWhenTheServedSampleWasTaken) {
+  Clock c(config());
+  const std::uint64_t now_ntp = std::uint64_t{0xe9000000} << 32;
+  c.synchronised(sample(0.1, 0.002, 1000), 1064, 0xc0000201, 1064.5, now_ntp);
+  c.evaluate(1064.5);
+  const auto s = c.announce(1064.5, now_ntp);
+  EXPECT_EQ(s.reference_time, now_ntp - (std::uint64_t{64} << 32) - (std::uint64_t{1} << 31)) << "64.5 s earlier";
+}
+
 TEST(Clock, HoldoverWithoutLocalLastsForever) {
   Clock c(config(false, 60));
-  c.synchronised(sample(0.1, 0.004, 0), 0xc0000201, 0, 0);
+  c.synchronised(sample(0.1, 0.004, 0), 0, 0xc0000201, 0, 0);
   c.lost(10);
   EXPECT_EQ(c.evaluate(100000), SourceState::holdover);
   const auto s = c.announce(100000, 0);
@@ -103,10 +126,10 @@ TEST(Clock, KernelSyncBeatsLocal) {
 
 TEST(Clock, RecoversFromHoldover) {
   Clock c(config());
-  c.synchronised(sample(0.1, 0.004, 0), 1, 0, 0);
+  c.synchronised(sample(0.1, 0.004, 0), 0, 1, 0, 0);
   c.lost(10);
   EXPECT_EQ(c.evaluate(200), SourceState::local);
-  c.synchronised(sample(0.1, 0.004, 300), 1, 300, 0);
+  c.synchronised(sample(0.1, 0.004, 300), 300, 1, 300, 0);
   EXPECT_EQ(c.evaluate(300), SourceState::synchronised);
 }
 
