@@ -10,6 +10,7 @@
 #include "dnsd/forwarder.hpp"
 #include "dnsd/health_monitor.hpp"
 #include "dnsd/notify.hpp"
+#include "dnsd/serial.hpp"
 #include "dnsd/site_zone.hpp"
 #include "dnsd/tcp_server.hpp"
 #include "dnsd/udp_worker.hpp"
@@ -18,23 +19,6 @@ namespace pb::dns {
 namespace {
 
 constexpr unsigned kZoneFilePollMs = 2000;
-
-// Everything that decides the data served, except the serial: a change here means a new serial and a NOTIFY.
-std::string fingerprint(const ZoneSet& zs) {
-  std::string out;
-  for (const auto& z : zs.zones) {
-    out += z.apex;
-    for (const auto& [name, node] : z.nodes) {
-      out += name;
-      for (const auto& s : node.sets) {
-        if (s.type == type::SOA) continue;
-        out += std::to_string(s.type) + "/" + std::to_string(s.ttl);
-        for (const auto& rd : s.rdata) out.append(rd.bytes.begin(), rd.bytes.end());
-      }
-    }
-  }
-  return out;
-}
 
 class DnsService final : public Service {
  public:
@@ -121,21 +105,12 @@ class DnsService final : public Service {
       for (const auto& e : b.errors) log::error("dnsd", "zone not loaded: {}", e);
       return false;
     }
-    const std::string fp = fingerprint(b.zones);
-    bool changed = false;
-    if (fp != fingerprint_) {
-      changed = !fingerprint_.empty();
-      if (changed) {
-        serial_ = std::max<std::uint32_t>(serial_ + 1, static_cast<std::uint32_t>(std::time(nullptr)));
-        b = build_zones(*model_, serial_, dynamic_);
-      }
-      fingerprint_ = fp;
-    }
+    const auto moved = serials_.apply(b.zones, static_cast<std::uint32_t>(std::time(nullptr)));
     zones_ = std::move(b.zones);
     publish();
-    if (changed && model_->dnsd.notify && !model_->dnsd.secondaries.empty()) {
+    if (!moved.empty() && model_->dnsd.notify && !model_->dnsd.secondaries.empty()) {
       if (!notifier_) notifier_ = std::make_unique<Notifier>(loop_);
-      for (const auto& z : zones_.zones) notifier_->notify(z.apex, model_->dnsd.secondaries, model_->dnsd.notify_port);
+      for (const auto& apex : moved) notifier_->notify(apex, model_->dnsd.secondaries, model_->dnsd.notify_port);
     }
     return true;
   }
@@ -197,8 +172,8 @@ class DnsService final : public Service {
   std::shared_ptr<const config::Model> model_;
   Shared shared_;
   ZoneSet zones_;
-  std::uint32_t serial_ = 0;
-  std::string fingerprint_;
+  std::uint32_t serial_ = 0;  // of the generated zones as built: the time at start (serials_ raises it)
+  SerialKeeper serials_;
   std::unique_ptr<Forwarder> forwarder_;  // before the workers and TCP, which point at it
   std::vector<std::unique_ptr<UdpWorker>> workers_;
   uv::Handle<uv_timer_t> start_timer_;

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "dnsd/name.hpp"
+#include "dnsd/serial.hpp"
 #include "dnsd/zone_file.hpp"
 
 namespace pb::dns {
@@ -164,7 +165,11 @@ class SiteBuilder {
           // Merged into a generated zone, the file's SOA and apex NS replace ours: the administrator's zone keeps
           // its identity. Every other collision is a conflict.
           const bool replace = merging && owner == origin && (rr.type == type::SOA || rr.type == type::NS);
-          auto e = b_.add(rr.owner, rr.type, rr.ttl, {rr.rdata}, zf.file, replace);
+          Rdata rd{rr.rdata};
+          // Its serial, though, is never below the generated one: dnsd.record and DHCP names live in this zone
+          // too, and the service raises the generated serial when they change (serial.hpp).
+          if (replace && rr.type == type::SOA) set_soa_serial(rd.bytes, serial_max(soa_serial(rd.bytes), serial_));
+          auto e = b_.add(rr.owner, rr.type, rr.ttl, std::move(rd), zf.file, replace);
           if (e.empty() && rr.type == type::A && m_.dnsd.reverse_ptr) want_ptr(address_of(rr.rdata), owner, false);
           return e;
         },

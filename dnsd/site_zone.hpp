@@ -20,7 +20,7 @@ struct BuildResult {
   std::vector<std::string> errors;  // empty on success
 };
 
-// `serial`: the SOA serial of the generated zones.
+// `serial`: the SOA serial of the generated zones, and the least serial of a zone file merged into one.
 BuildResult build_zones(const config::Model& model, std::uint32_t serial, const std::vector<DynamicName>& dynamic = {});
 
 }  // namespace pb::dns

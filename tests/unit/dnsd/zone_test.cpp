@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "dnsd/name.hpp"
+#include "dnsd/serial.hpp"
 #include "helpers.hpp"
 
 namespace pb::dns {
@@ -40,6 +41,11 @@ std::vector<std::string> rrset(const ZoneSet& zs, const std::string& owner, std:
 }
 
 using V = std::vector<std::string>;
+
+std::uint32_t serial_of(const ZoneSet& zs, const std::string& apex) {
+  const Zone* z = zs.zone_for(lowercase(*name_from_text(apex)));
+  return z != nullptr && z->soa() != nullptr ? soa_serial(z->soa()->rdata.at(0).bytes) : 0;
+}
 
 TEST(DnsdSiteZone, SeedExampleHasExactlyTheGuidesRecords) {
   auto m = model();
@@ -107,10 +113,10 @@ class DnsdZoneFile : public ::testing::Test {
   void SetUp() override { std::filesystem::create_directories(dir); }
   void TearDown() override { std::filesystem::remove_all(dir); }
   void write(const std::string& name, const std::string& text) { std::ofstream(dir / name) << text; }
-  BuildResult build(const std::string& extra) {
+  BuildResult build(const std::string& extra, std::uint32_t serial = 1) {
     auto r = config::load_text(std::string(test::kSite) + extra, dir.string());
     EXPECT_TRUE(r.model) << r.diagnostics.str();
-    return build_zones(*r.model, 1);
+    return build_zones(*r.model, serial);
   }
 };
 
@@ -196,6 +202,75 @@ TEST_F(DnsdZoneFile, ReversePtrFalseGeneratesNoPtrAtAll) {
     const auto ptr = rrset(b.zones, rev, type::PTR);
     EXPECT_TRUE(ptr.empty() || ptr == V{"<no zone>"}) << rev << ": " << ptr[0];
   }
+}
+
+TEST_F(DnsdZoneFile, AMergedFilesSoaKeepsTheGeneratedSerialAsItsFloor) {
+  write("lab.zone", "$ORIGIN lab.voip.\n@ 60 IN SOA ns1 admin 7 3600 600 86400 30\n");
+  EXPECT_EQ(serial_of(build("[[dnsd.zone_file]]\nfile = \"lab.zone\"\n", 1).zones, "lab.voip"), 7u);
+  EXPECT_EQ(serial_of(build("[[dnsd.zone_file]]\nfile = \"lab.zone\"\n", 2026112101).zones, "lab.voip"), 2026112101u);
+}
+
+TEST_F(DnsdZoneFile, ServedSerialRisesWithEveryChangeThoughAMergedFileBringsItsOwn) {
+  const std::string file = "[[dnsd.zone_file]]\nfile = \"lab.zone\"\n";
+  const std::string record = "[[dnsd.record]]\nname = \"tftp\"\ntype = \"A\"\ndata = \"10.250.1.170\"\n";
+  const auto soa = [&](std::uint32_t serial) {
+    write("lab.zone", "$ORIGIN lab.voip.\n@ 60 IN SOA ns1 admin " + std::to_string(serial) +
+                          " 3600 600 86400 30\nmedia 60 IN A 10.250.1.160\n");
+  };
+  const V all{std::string("\3lab\4voip\0", 10), *name_from_text("0.250.10.in-addr.arpa"),
+              *name_from_text("1.250.10.in-addr.arpa")};
+  SerialKeeper keeper;
+  soa(7);
+  auto b = build(file);
+  EXPECT_TRUE(keeper.apply(b.zones, 5).empty());  // the first load notifies nobody
+  EXPECT_EQ(serial_of(b.zones, "lab.voip"), 7u);
+  EXPECT_EQ(serial_of(b.zones, "0.250.10.in-addr.arpa"), 1u);
+
+  b = build(file);  // the same data: nothing moves
+  EXPECT_TRUE(keeper.apply(b.zones, 6).empty());
+  EXPECT_EQ(serial_of(b.zones, "lab.voip"), 7u);
+
+  // A dnsd.record in the merged zone: the file still says 7, the served serial goes past it; every zone moves
+  // (as it always did), the generated ones to the time at least.
+  b = build(file + record);
+  EXPECT_EQ(keeper.apply(b.zones, 5), all);
+  EXPECT_EQ(serial_of(b.zones, "lab.voip"), 8u);
+  EXPECT_EQ(serial_of(b.zones, "0.250.10.in-addr.arpa"), 5u);
+
+  b = build(file);  // the record goes again: a change too
+  EXPECT_EQ(keeper.apply(b.zones, 5).size(), 3u);
+  EXPECT_EQ(serial_of(b.zones, "lab.voip"), 9u);
+
+  soa(20);  // the administrator raises the file's serial alone: that zone follows, with a NOTIFY
+  b = build(file);
+  EXPECT_EQ(keeper.apply(b.zones, 5), V{all[0]});
+  EXPECT_EQ(serial_of(b.zones, "lab.voip"), 20u);
+
+  soa(3);  // and lowers it: never back
+  b = build(file);
+  EXPECT_TRUE(keeper.apply(b.zones, 5).empty());
+  EXPECT_EQ(serial_of(b.zones, "lab.voip"), 20u);
+
+  // RFC 1982: past 2^32 - 1 comes 0, which is greater (and greater than a generated floor just below).
+  SerialKeeper wrap;
+  soa(0xFFFFFFFF);
+  b = build(file, 0xFFFFFF00);
+  wrap.apply(b.zones, 0xFFFFFF00);
+  EXPECT_EQ(serial_of(b.zones, "lab.voip"), 0xFFFFFFFFu);
+  b = build(file + record, 0xFFFFFF00);
+  wrap.apply(b.zones, 0xFFFFFF00);
+  EXPECT_EQ(serial_of(b.zones, "lab.voip"), 0u);
+}
+
+TEST(DnsdSerial, Rfc1982Comparison) {
+  EXPECT_TRUE(serial_greater(2, 1));
+  EXPECT_FALSE(serial_greater(1, 1));
+  EXPECT_TRUE(serial_greater(0, 0xFFFFFFFF));
+  EXPECT_TRUE(serial_greater(0x7FFFFFFF, 0));
+  EXPECT_FALSE(serial_greater(0x80000000, 0));  // 2^31 apart: undefined, not greater either way
+  EXPECT_FALSE(serial_greater(0, 0x80000000));
+  EXPECT_EQ(serial_max(0xFFFFFFF0, 3), 3u);
+  EXPECT_EQ(serial_max(3, 0xFFFFFFF0), 3u);
 }
 
 TEST_F(DnsdZoneFile, AnotherOriginIsAZoneOfItsOwn) {
