@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# provisiond against its anchors, side by side in one run (reference/bench-notes.md):
+# provisiond against its anchors, side by side in one run (../shared/reference/bench-notes.md from the repository root):
 #   HTTP small file (2 KiB) req/s with keep-alive and with a new connection per request   vs nginx (1 worker, sendfile)
 #   20 concurrent 16 MiB HTTP downloads                                                   vs nginx
 #   20 concurrent 16 MiB TFTP downloads at blksize 1468 (curl), and ours with atftp windowsize 16   vs tftpd-hpa

@@ -102,5 +102,7 @@ key = \"$PKI/0004f2aabbcc.key\""
 start_daemon
 subject=$(echo | openssl s_client -connect 127.0.0.1:$PORT 2>/dev/null | openssl x509 -noout -subject 2>/dev/null || true)
 check "configured certificate served" "subject=CN = 0004f2aabbcc" "$subject"
-grep -q "https 127.0.0.1:[0-9]* GET /000000000000.cfg 200" "$WORK/daemon.log" || true
+check "GET with the configured certificate" "200" "$(curl -s $RESOLVE -k $URL/000000000000.cfg -o /dev/null -w '%{http_code}')"
+grep -q "https 127.0.0.1:[0-9]* GET /000000000000.cfg 200 7 " "$WORK/daemon.log" && pass "HTTPS access log line" ||
+  fail "HTTPS access log line"
 finish
