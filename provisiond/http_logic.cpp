@@ -72,8 +72,10 @@ RangeDecision decide_range(std::string_view range, std::string_view if_range, st
   range = trim(range);
   if (range.empty()) return whole;
   if (!if_range.empty()) {
-    // If-Range holds an entity tag (strong comparison) or a date (must equal Last-Modified).
+    // If-Range holds an entity tag (strong comparison) or a date (must equal Last-Modified). A blank one is
+    // neither, so it matches nothing and the Range is ignored (RFC 9110 13.1.5).
     if_range = trim(if_range);
+    if (if_range.empty()) return whole;
     if (if_range.front() == '"' || if_range.substr(0, 2) == "W/") {
       if (if_range != etag) return whole;
     } else {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace pb::prov::http {
 namespace {
 
@@ -59,6 +62,20 @@ TEST(HttpConditional, IfNoneMatch) {
   EXPECT_FALSE(not_modified("\"x\"", "", kTag, kMtime));
   EXPECT_FALSE(not_modified("\"x\"", "Sun, 06 Nov 2094 08:49:37 GMT", kTag, kMtime))
       << "If-Modified-Since is ignored when If-None-Match is present";
+}
+
+TEST(HttpRange, BlankIfRangeMatchesNothing) {
+  // A header of blanks only: nothing is left after trimming, which is neither an entity tag nor a date.
+  const std::vector<char> blanks(3, ' ');  // exactly its size on the heap: a read past it is caught by ASan
+  EXPECT_EQ(range("bytes=0-9", 100, std::string_view(blanks.data(), blanks.size())).kind, RangeKind::Whole);
+  EXPECT_EQ(range("bytes=0-9", 100, "\t").kind, RangeKind::Whole);
+}
+
+TEST(HttpRange, BlankIfRangeIsNotReadPastItsEnd) {
+  // The blanks sit in front of a quote, as in a header block; reading the byte after the empty value
+  // would take it for an entity tag and match a representation without one.
+  const std::string head = "  \"";
+  EXPECT_EQ(decide_range("bytes=0-9", std::string_view(head.data(), 2), 100, "", kMtime).kind, RangeKind::Whole);
 }
 
 TEST(HttpConditional, IfModifiedSince) {
