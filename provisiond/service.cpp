@@ -102,12 +102,18 @@ class ProvisionService final : public Service {
   void reload(std::shared_ptr<const config::Model> model) override {
     const auto& old = model_->provisiond;
     const auto& s = model->provisiond;
-    if (store_options(*model).root != store_options(*model_).root ||
-        store_options(*model).upload_dir != store_options(*model_).upload_dir || s.port != old.port ||
-        s.https.port != old.https.port || s.http != old.http || s.https.enabled != old.https.enabled ||
-        !(s.listen == old.listen) || !(s.https == old.https) || s.tftp.port != old.tftp.port ||
-        s.tftp.enabled != old.tftp.enabled)
-      log::warning("provisiond", "directories, ports and TLS settings change on restart; the rest applies now");
+    if (s.port != old.port || s.https.port != old.https.port || s.http != old.http ||
+        s.https.enabled != old.https.enabled || !(s.listen == old.listen) || !(s.https == old.https) ||
+        s.tftp.port != old.tftp.port || s.tftp.enabled != old.tftp.enabled)
+      log::warning("provisiond",
+                   "listening address, ports, TLS settings and turning a protocol on or off change "
+                   "on restart; the rest applies now");
+    // The store first: the servers' new upload rules must find the caps and the directory they expect.
+    try {
+      store_.reconfigure(store_options(*model));
+    } catch (const std::exception& e) {
+      log::error("provisiond", "reload: {}; files and uploads stay as they were", e.what());
+    }
     if (http_) http_->update(http_options(*model, old.port));
     if (https_) https_->update(http_options(*model, old.https.port));
     if (tftp_) tftp_->update(tftp_options(*model));

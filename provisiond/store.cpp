@@ -16,6 +16,8 @@
 
 #include <fmt/format.h>
 
+#include "common/log.hpp"
+
 namespace pb::prov {
 namespace {
 
@@ -59,8 +61,6 @@ UniqueFd open_directory(const std::string& path) {
   return fd;
 }
 
-bool openat2_works = true;  // cleared once when the kernel lacks it (ENOSYS); never set back
-
 // Fallback confinement for kernels before 5.6: one component at a time, refusing every symlink.
 int walk_beneath(int root, const std::string& relative) noexcept {
   UniqueFd dir;
@@ -77,6 +77,27 @@ int walk_beneath(int root, const std::string& relative) noexcept {
     at = dir.get();
     start = slash + 1;
   }
+}
+
+// Polycom-style uploads of one phone in `dir` (their names start with its MAC), `except` left out.
+std::uint64_t phone_bytes(int dir_fd, std::string_view mac, std::string_view except) noexcept {
+  std::uint64_t total = 0;
+  const int fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  DIR* dir = ::fdopendir(fd);
+  if (dir == nullptr) {
+    ::close(fd);
+    return 0;
+  }
+  while (const dirent* e = ::readdir(dir)) {
+    const std::string_view n = e->d_name;
+    if (n == except || !same_ci(mac_prefix(n), mac)) continue;
+    struct stat st {};
+    if (::fstatat(::dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+      total += static_cast<std::uint64_t>(st.st_size);
+  }
+  ::closedir(dir);
+  return total;
 }
 
 }  // namespace
@@ -104,28 +125,85 @@ StoreError from_path_error(PathError e) noexcept {
   return StoreError::BadName;
 }
 
-FileStore::FileStore(StoreOptions options) : options_(std::move(options)) {
-  root_fd_ = open_directory(options_.root);
-  if (!options_.upload_dir.empty()) {
-    upload_fd_ = open_directory(options_.upload_dir);
+struct FileStore::Directories {
+  UniqueFd root;
+  std::shared_ptr<const UniqueFd> upload;
+  std::string upload_relative;
+};
+
+FileStore::Directories FileStore::open_directories(const StoreOptions& options) {
+  Directories d;
+  d.root = open_directory(options.root);
+  if (!options.upload_dir.empty()) {
+    d.upload = std::make_shared<const UniqueFd>(open_directory(options.upload_dir));
     std::error_code ec;
-    const auto root = fs::canonical(options_.root, ec).string();
-    const auto up = fs::canonical(options_.upload_dir, ec).string();
+    const auto root = fs::canonical(options.root, ec).string();
+    const auto up = fs::canonical(options.upload_dir, ec).string();
     if (!ec && up.size() > root.size() && up.compare(0, root.size(), root) == 0 && up[root.size()] == '/')
-      upload_relative_ = up.substr(root.size() + 1);
+      d.upload_relative = up.substr(root.size() + 1);
+  }
+  return d;
+}
+
+FileStore::FileStore(StoreOptions options) : options_(std::move(options)) {
+  Directories d = open_directories(options_);
+  root_fd_ = std::move(d.root);
+  upload_fd_ = std::move(d.upload);
+  upload_relative_ = std::move(d.upload_relative);
+}
+
+void FileStore::reconfigure(StoreOptions options) {
+  Directories d = open_directories(options);  // throws before anything changes
+  const bool flush = options.root != options_.root || options.cache_file_bytes != options_.cache_file_bytes ||
+                     options.cache_bytes != options_.cache_bytes;
+  options_ = std::move(options);
+  root_fd_ = std::move(d.root);
+  upload_fd_ = std::move(d.upload);
+  upload_relative_ = std::move(d.upload_relative);
+  if (flush) {
+    cache_.clear();  // files handed out keep their bytes (shared_ptr)
+    cache_bytes_ = 0;
   }
 }
 
-Result<UniqueFd, StoreError> FileStore::open_beneath(const std::string& relative) const noexcept {
-  int fd = -1;
-  if (openat2_works) {
-    open_how how{};
+int FileStore::call_openat2(const char* path, ::open_how& how) const noexcept {
+  if (options_.openat2 != nullptr) return options_.openat2(root_fd_.get(), path, &how, sizeof how);
+  return static_cast<int>(::syscall(SYS_openat2, root_fd_.get(), path, &how, sizeof how));
+}
+
+// True when openat2 itself is unavailable rather than the one file refused: ENOSYS from kernels before 5.6,
+// EPERM from seccomp filters (Docker's and systemd's default profiles answer unknown calls so). EPERM can
+// also be a file's own answer (a fanotify veto), so an open of the root itself decides.
+bool FileStore::openat2_refused() const noexcept {
+  const int e = errno;
+  if (e != ENOSYS && e != EPERM) return false;
+  ::open_how how{};
+  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = RESOLVE_BENEATH;
+  const int fd = call_openat2(".", how);
+  if (fd >= 0) {
+    ::close(fd);
+    errno = e;
+    return false;
+  }
+  const bool refused = errno == ENOSYS || errno == EPERM;
+  errno = e;
+  return refused;
+}
+
+Result<UniqueFd, StoreError> FileStore::open_beneath(const std::string& relative) noexcept {
+  if (openat2_) {
+    ::open_how how{};
     how.flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;  // O_NONBLOCK: a FIFO must not hang us
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-    fd = static_cast<int>(::syscall(SYS_openat2, root_fd_.get(), relative.c_str(), &how, sizeof how));
-    if (fd < 0 && errno == ENOSYS) openat2_works = false;
+    const int fd = call_openat2(relative.c_str(), how);
+    if (fd >= 0) return UniqueFd(fd);
+    if (!openat2_refused()) return Err{from_errno(errno)};
+    openat2_ = false;
+    log::warning("provisiond", "store: openat2 unavailable ({}); names are confined by a walk refusing every symlink",
+                 std::strerror(errno));
   }
-  if (!openat2_works) fd = walk_beneath(root_fd_.get(), relative);
+  const int fd = walk_beneath(root_fd_.get(), relative);
   if (fd < 0) return Err{from_errno(errno)};
   return UniqueFd(fd);
 }
@@ -214,54 +292,40 @@ Result<std::string, StoreError> FileStore::upload_name(std::string_view name) co
   return std::string(base_name(rel.value()));
 }
 
-std::uint64_t FileStore::phone_bytes(std::string_view mac, std::string_view except) const noexcept {
-  std::uint64_t total = 0;
-  const int fd = ::openat(upload_fd_.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  DIR* dir = ::fdopendir(fd);
-  if (dir == nullptr) {
-    ::close(fd);
-    return 0;
-  }
-  while (const dirent* e = ::readdir(dir)) {
-    const std::string_view n = e->d_name;
-    if (n == except || !same_ci(mac_prefix(n), mac)) continue;
-    struct stat st {};
-    if (::fstatat(::dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
-      total += static_cast<std::uint64_t>(st.st_size);
-  }
-  ::closedir(dir);
-  return total;
-}
-
 Result<Upload, StoreError> FileStore::begin_upload(std::string_view name, std::uint64_t expected_size) noexcept {
   if (!upload_fd_) return Err{StoreError::Disabled};
   auto final_name = upload_name(name);
   if (!final_name) return Err{final_name.error()};
   if (expected_size > options_.max_upload_bytes) return Err{StoreError::TooLarge};
   if (auto mac = mac_prefix(final_name.value()); !mac.empty())
-    if (phone_bytes(mac, final_name.value()) + expected_size > options_.max_phone_bytes)
+    if (phone_bytes(upload_fd_->get(), mac, final_name.value()) + expected_size > options_.max_phone_bytes)
       return Err{StoreError::TooLarge};
   // Hidden, so never taken for an upload by phone_bytes() or served should the directory be under the root.
   std::string temp = fmt::format(".upload-{}-{}", ::getpid(), ++upload_counter_);
-  UniqueFd fd(::openat(upload_fd_.get(), temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640));
+  UniqueFd fd(::openat(upload_fd_->get(), temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640));
   if (!fd) return Err{from_errno(errno)};
-  return Upload(this, std::move(fd), std::move(temp), std::move(final_name.value()));
+  return Upload(this, upload_fd_, std::move(fd), std::move(temp), std::move(final_name.value()));
 }
 
 Result<bool, StoreError> FileStore::remove_upload(std::string_view name) noexcept {
   if (!upload_fd_) return Err{StoreError::Disabled};
   auto final_name = upload_name(name);
   if (!final_name) return Err{final_name.error()};
-  if (::unlinkat(upload_fd_.get(), final_name.value().c_str(), 0) != 0) return Err{from_errno(errno)};
+  if (::unlinkat(upload_fd_->get(), final_name.value().c_str(), 0) != 0) return Err{from_errno(errno)};
   return true;
 }
 
-Upload::Upload(FileStore* store, UniqueFd fd, std::string temp, std::string final_name) noexcept
-    : store_(store), fd_(std::move(fd)), temp_name_(std::move(temp)), final_name_(std::move(final_name)) {}
+Upload::Upload(FileStore* store, std::shared_ptr<const UniqueFd> dir, UniqueFd fd, std::string temp,
+               std::string final_name) noexcept
+    : store_(store),
+      dir_(std::move(dir)),
+      fd_(std::move(fd)),
+      temp_name_(std::move(temp)),
+      final_name_(std::move(final_name)) {}
 
 Upload::Upload(Upload&& o) noexcept
     : store_(std::exchange(o.store_, nullptr)),
+      dir_(std::move(o.dir_)),
       fd_(std::move(o.fd_)),
       temp_name_(std::move(o.temp_name_)),
       final_name_(std::move(o.final_name_)),
@@ -277,7 +341,7 @@ Upload& Upload::operator=(Upload&& o) noexcept {
 }
 
 Upload::~Upload() {
-  if (store_ != nullptr && !done_) ::unlinkat(store_->upload_fd_.get(), temp_name_.c_str(), 0);
+  if (store_ != nullptr && !done_) ::unlinkat(dir_->get(), temp_name_.c_str(), 0);
 }
 
 Result<bool, StoreError> Upload::write(std::span<const std::uint8_t> bytes) noexcept {
@@ -297,12 +361,12 @@ Result<bool, StoreError> Upload::write(std::span<const std::uint8_t> bytes) noex
 Result<bool, StoreError> Upload::commit() noexcept {
   if (done_ || store_ == nullptr) return Err{StoreError::Io};
   if (auto mac = mac_prefix(final_name_); !mac.empty())
-    if (store_->phone_bytes(mac, final_name_) + written_ > store_->options_.max_phone_bytes)
+    if (phone_bytes(dir_->get(), mac, final_name_) + written_ > store_->options_.max_phone_bytes)
       return Err{StoreError::TooLarge};
   // Data on disk before the name points at it: a crash leaves the old file or the new one, never an empty one.
   if (::fdatasync(fd_.get()) != 0) return Err{StoreError::Io};
   fd_.reset();
-  const int dir = store_->upload_fd_.get();
+  const int dir = dir_->get();
   const bool created = ::faccessat(dir, final_name_.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) != 0;
   if (::renameat(dir, temp_name_.c_str(), dir, final_name_.c_str()) != 0) return Err{from_errno(errno)};
   done_ = true;

@@ -3,13 +3,18 @@
 //
 // Every name is normalized by path.hpp and then opened with openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)
 // relative to a directory descriptor of the root, so neither "..", an absolute symlink nor a relative one
-// pointing out of the root can escape it (kernels without openat2 get a walk that refuses every symlink).
+// pointing out of the root can escape it. Where openat2 is missing (ENOSYS, kernels before 5.6) or refused
+// (EPERM, the answer of container and systemd seccomp filters), the store switches once, for good, to a walk
+// that refuses every symlink.
 // Only regular files are served. Small files are kept in memory and revalidated (open + fstat) at most once
 // per `revalidate_ms`, like nginx's open_file_cache_valid: a changed file is served within that time.
 //
 // Uploads (HTTP PUT, TFTP WRQ) go to a separate directory, flat under their file name, through a hidden
 // temporary file renamed into place on success, so a reader never sees half a file and a failed upload
 // leaves nothing. Disk I/O here is synchronous: the files are small and the disk is local.
+//
+// reconfigure() (SIGHUP) applies new options at once: caps, the upload switch, the root and upload
+// directories. An upload already running finishes in the directory it started in.
 #include <sys/types.h>
 
 #include <cstdint>
@@ -22,6 +27,8 @@
 #include "common/result.hpp"
 #include "provisiond/fd.hpp"
 #include "provisiond/path.hpp"
+
+struct open_how;  // <linux/openat2.h>
 
 namespace pb::prov {
 
@@ -62,6 +69,9 @@ struct OpenedFile {
   const FileMeta& info() const noexcept { return cached ? cached->meta : meta; }
 };
 
+// The openat2(2) system call's shape: returns a descriptor, or -1 with errno set.
+using Openat2Fn = int (*)(int dirfd, const char* path, ::open_how* how, std::size_t size) noexcept;
+
 struct StoreOptions {
   std::string root;
   std::string upload_dir;  // empty: uploads disabled
@@ -70,6 +80,7 @@ struct StoreOptions {
   std::uint64_t revalidate_ms = 1000;
   std::uint64_t max_upload_bytes = 8ull << 20;
   std::uint64_t max_phone_bytes = 64ull << 20;
+  Openat2Fn openat2 = nullptr;  // null: the system call (tests inject a seccomp-like refusal)
 };
 
 class Upload;
@@ -78,6 +89,11 @@ class FileStore {
  public:
   // Opens (and creates when missing) the root and upload directories. Throws at start-up only.
   explicit FileStore(StoreOptions options);
+
+  // Applies new options (SIGHUP). Opens the directories first and throws, changing nothing, when it cannot;
+  // otherwise every later request sees the new caps, upload switch and directories. Uploads already begun
+  // keep their directory; the cache is emptied when the root or the cache sizes change.
+  void reconfigure(StoreOptions options);
 
   // `name` is decoded already (percent_decode for HTTP); `backslash` maps '\' to '/' (TFTP).
   Result<OpenedFile, StoreError> open(std::string_view name, bool backslash, std::uint64_t now_ms) noexcept;
@@ -89,17 +105,24 @@ class FileStore {
 
   const StoreOptions& options() const noexcept { return options_; }
   std::uint64_t cached_bytes() const noexcept { return cache_bytes_; }
+  // False once openat2 proved missing or refused and names are confined by the symlink-refusing walk.
+  bool uses_openat2() const noexcept { return openat2_; }
 
  private:
   friend class Upload;
-  Result<UniqueFd, StoreError> open_beneath(const std::string& relative) const noexcept;
+  struct Directories;
+  static Directories open_directories(const StoreOptions& options);
+  Result<UniqueFd, StoreError> open_beneath(const std::string& relative) noexcept;
+  int call_openat2(const char* path, ::open_how& how) const noexcept;
+  bool openat2_refused() const noexcept;
   Result<std::string, StoreError> upload_name(std::string_view name) const noexcept;
-  std::uint64_t phone_bytes(std::string_view mac_prefix, std::string_view except) const noexcept;
 
   StoreOptions options_;
   UniqueFd root_fd_;
-  UniqueFd upload_fd_;
-  std::string upload_relative_;  // the upload directory's path beneath the root, when it is inside it
+  std::shared_ptr<const UniqueFd> upload_fd_;  // null: uploads off; shared with the uploads begun in it
+  std::string upload_relative_;
+  bool openat2_ = true;  // cleared once openat2 is missing or refused; never set back  // the upload directory's path
+                         // beneath the root, when it is inside it
   std::unordered_map<std::string, std::shared_ptr<CachedFile>> cache_;
   std::uint64_t cache_bytes_ = 0;
   std::uint64_t upload_counter_ = 0;
@@ -122,8 +145,10 @@ class Upload {
 
  private:
   friend class FileStore;
-  Upload(FileStore* store, UniqueFd fd, std::string temp, std::string final_name) noexcept;
-  FileStore* store_ = nullptr;
+  Upload(FileStore* store, std::shared_ptr<const UniqueFd> dir, UniqueFd fd, std::string temp,
+         std::string final_name) noexcept;
+  FileStore* store_ = nullptr;           // for the caps in force now: they may rise or fall mid-upload
+  std::shared_ptr<const UniqueFd> dir_;  // the upload directory this upload began in
   UniqueFd fd_;
   std::string temp_name_, final_name_;
   std::uint64_t written_ = 0;

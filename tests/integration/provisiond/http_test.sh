@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # phoneboot-provisiond over HTTP, driven by curl (and raw sockets for what curl cannot send):
-# GET/HEAD/Range/304/keep-alive/pipelining/PUT, traversal refused, slowloris and oversized requests.
+# GET/HEAD/Range/304/keep-alive/pipelining/PUT, traversal refused, slowloris and oversized requests,
+# and what SIGHUP applies.
 source "$(dirname "$0")/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 PORT=18010
 METRICS=18011
 URL=http://127.0.0.1:$PORT
 
-write_site "port = $PORT
+# site EXTRA: the test's site.toml; EXTRA holds the upload settings (and what a reload changes).
+site() {
+  write_site "port = $PORT
 metrics_port = $METRICS
 https.enabled = false
 tftp.enabled = false
-upload.max_file_bytes = 1048576
 limits.header_timeout_ms = 1000
-limits.max_connections_per_client = 8"
+limits.max_connections_per_client = 8
+$1"
+}
+site "upload.max_file_bytes = 1048576"
 
 printf '<?xml version="1.0"?><cfg/>\n' > "$ROOT/small.cfg"
 mkdir -p "$ROOT/polycom"
@@ -120,4 +125,23 @@ kill -HUP "$DAEMON_PID"
 sleep 0.5
 grep -q "reload refused" "$WORK/daemon.log" && pass "invalid reload refused" || fail "invalid reload refused"
 check "still serving after a refused reload" "431" "$(code "${six_headers[@]}" $URL/small.cfg)"
+rm "$CONF/provisiond.toml"
+
+# SIGHUP: upload caps, the upload switch and the upload directory apply at once too
+reload() {
+  site "$1"
+  kill -HUP "$DAEMON_PID"
+  sleep 0.5
+}
+reload "upload.max_file_bytes = 4194304"
+check "raised per-file cap applies" "201" "$(code -T "$WORK/big.log" $URL/0004f2aabbcc-app.log)"
+check "raised cap: the whole file stored" "2000000" "$(stat -c %s "$UPLOADS/0004f2aabbcc-app.log")"
+reload "upload.max_file_bytes = 4194304
+upload.max_phone_bytes = 1000000"
+check "lowered per-phone cap applies" "413" "$(code -T "$WORK/boot.log" $URL/0004f2aabbcc-more.log)"
+reload "upload.enabled = false"
+check "uploads turned off" "405" "$(code -T "$WORK/boot.log" $URL/0004f2aabbcc-boot.log)"
+reload "upload.directory = \"$STATE/uploads2\""
+check "uploads turned on in another directory" "201" "$(code -T "$WORK/boot.log" $URL/0004f2aabbcc-boot.log)"
+check "stored in the new directory" "boot log" "$(cat "$STATE/uploads2/0004f2aabbcc-boot.log" 2>/dev/null)"
 finish
