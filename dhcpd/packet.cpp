@@ -201,10 +201,21 @@ std::size_t encode(const Reply& reply, std::span<std::uint8_t> out, std::size_t*
   w.u8(1);
   w.u8(static_cast<std::uint8_t>(reply.type));
   std::size_t dropped = 0;
-  for (const auto& o : reply.options) {
-    // Room for every instance of this option plus the END byte, or leave the option out whole.
+  auto wire_size = [](const OptionRef& o) {
     const std::size_t instances = o.data.empty() ? 1 : (o.data.size() + 254) / 255;
-    if (o.data.size() + 2 * instances + 1 > w.remaining()) {
+    return o.data.size() + 2 * instances;
+  };
+  // Room set aside for the options that must survive the cut (when they can fit at all).
+  std::size_t kept = 0;
+  for (const auto& o : reply.options)
+    if (o.keep) kept += wire_size(o);
+  if (kept + 1 > w.remaining()) kept = 0;
+  for (const auto& o : reply.options) {
+    // Room for every instance of this option, the kept options still to come and the END byte, or leave
+    // the option out whole.
+    const std::size_t size = wire_size(o);
+    if (o.keep) kept -= std::min(kept, size);
+    if (size + kept + 1 > w.remaining()) {
       ++dropped;
       continue;
     }

@@ -96,6 +96,7 @@ std::vector<std::uint8_t> encode_request(const Packet& p);
 struct OptionRef {
   std::uint8_t code;
   std::span<const std::uint8_t> data;
+  bool keep = false;  // must survive when the reply is cut to max_size (option 82: RFC 3046 2.2 says echo it)
 };
 
 struct Reply {
@@ -114,7 +115,8 @@ struct Reply {
 
 // Writes the reply into `out` (at least 576 bytes): fixed fields, cookie, 53, options (split in 255-byte
 // instances, RFC 3396), END, padded to the BOOTP minimum of 300 bytes. Options that do not fit max_size
-// are left out and counted in `dropped_options`. Returns the length.
+// are left out whole and counted in `dropped_options`; room for the `keep` options is set aside first, so
+// the others are left out instead of them (they still go in list order). Returns the length.
 std::size_t encode(const Reply& reply, std::span<std::uint8_t> out, std::size_t* dropped_options = nullptr) noexcept;
 
 }  // namespace pb::dhcp

@@ -88,7 +88,7 @@ void Responder::start_reply(const Packet& p, MessageType type, Outcome& out) con
 
 void Responder::nak(const Packet& p, Outcome& out, const std::string& why) const {
   start_reply(p, MessageType::nak, out);
-  if (p.giaddr.value != 0 && p.has(82)) out.reply->options.push_back({82, p.option(82)});
+  if (p.giaddr.value != 0 && p.has(82)) out.reply->options.push_back({82, p.option(82), true});
   out.event = fmt::format("NAK to {} ({})", format_mac(p.hwaddr()), why);
 }
 
@@ -150,7 +150,8 @@ void Responder::add_options(const Packet& p, const Context& c, int subnet, int c
     if (!settings_->send_unrequested && code != 1 && code != 3) continue;
     r.options.push_back({static_cast<std::uint8_t>(code), chosen[code]});
   }
-  if (p.giaddr.value != 0 && p.has(82)) r.options.push_back({82, p.option(82)});  // RFC 3046 2.2: echo last
+  // RFC 3046 2.2: echoed, as the last option; `keep` sets its room aside before the others are fitted in.
+  if (p.giaddr.value != 0 && p.has(82)) r.options.push_back({82, p.option(82), true});
 }
 
 Lease* Responder::bind(const Packet& p, const Context& c, Ipv4Address address, int cls, bool reserved,

@@ -170,5 +170,32 @@ TEST(DhcpdPacket, OptionsBeyondMaxSizeAreLeftOut) {
   EXPECT_EQ(dropped, 3u);
 }
 
+// The relay agent option comes last on the wire (RFC 3046 2.2) but must be echoed: when the reply is cut
+// to the client's size, an option before it is left out instead.
+TEST(DhcpdPacket, RelayAgentOptionSurvivesTheCut) {
+  Reply r;
+  r.type = MessageType::offer;
+  const std::uint8_t server[] = {10, 250, 0, 2};
+  const std::vector<std::uint8_t> big(280, 'x');  // fits alone in a 576-byte reply, not beside option 82
+  const std::vector<std::uint8_t> agent = {1,   18,  'c', 'i', 'r', 'c', 'u', 'i', 't', '-',
+                                           'i', 'd', '-', 'o', 'f', '-', 'p', 'o', 'r', 't'};
+  r.options.push_back({54, server});
+  r.options.push_back({43, big});
+  r.options.push_back({82, agent, true});
+  std::uint8_t out[1500];
+  std::size_t dropped = 0;
+  const std::size_t n = encode(r, out, &dropped);
+  ASSERT_GT(n, 0u);
+  EXPECT_LE(n, 576u - 28u);
+  EXPECT_EQ(dropped, 1u);
+  out[0] = 1;
+  out[242] = 1;  // DISCOVER, to read it back with the request parser
+  auto p = parse(std::span<const std::uint8_t>(out, n));
+  ASSERT_TRUE(p.ok());
+  EXPECT_FALSE(p.value().has(43));
+  EXPECT_EQ(std::vector<std::uint8_t>(p.value().option(82).begin(), p.value().option(82).end()), agent);
+  EXPECT_EQ(p.value().codes().back(), 82);  // still the last option
+}
+
 }  // namespace
 }  // namespace pb::dhcp

@@ -549,6 +549,7 @@ value = "100"
   EXPECT_EQ(offer->yiaddr.str(), "10.20.0.100");
   EXPECT_EQ(option_text(132), "100");
   EXPECT_EQ(out_.reply->options.back().code, 82);
+  EXPECT_TRUE(out_.reply->options.back().keep);  // survives when the reply is cut to the client's size
   EXPECT_EQ(option_text(3), std::string("\x0a\x14\x00\x01", 4));
 }
 
