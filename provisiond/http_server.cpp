@@ -247,7 +247,9 @@ struct HttpServer::Conn {
       } else {
         if (!flush()) break;
         finish_request();
-        if (resp.close || eof) return close();
+        // A client that has shut its sending side (eof) still gets the answers to what it sent before:
+        // the Head state closes once the buffer holds no complete request.
+        if (resp.close) return close();
         resp = http::Response{};
         state = State::Head;
         parser.reset();

@@ -3,7 +3,7 @@
 // under a uv_poll_t (not uv_tcp_t, so that large bodies go out with sendfile(2) and TLS runs on the same fd);
 // one timer sweeps every connection's deadline (header, idle, send), so a slowloris client costs a few bytes
 // of memory and gets 408 when its time is up. Keep-alive and pipelining: the next request is parsed from
-// what is buffered once the previous response is out.
+// what is buffered once the previous response is out, also after the client has shut its sending side.
 #include <cstdint>
 #include <list>
 #include <memory>

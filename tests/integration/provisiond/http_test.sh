@@ -69,6 +69,7 @@ check "old ETag no longer matches" "200" "$(code -H "If-None-Match: $etag" $URL/
 reuse=$(curl -sv $URL/small.cfg $URL/small.cfg -o /dev/null -o /dev/null 2>&1 | grep -c "Re-using existing connection" || true)
 check "keep-alive reuses the connection" "1" "$reuse"
 check "pipelining" "pipelined 4" "$(python3 "$HERE/raw_http.py" pipeline $PORT)"
+check "pipelined requests answered after a half-close" "half-closed 32" "$(python3 "$HERE/raw_http.py" half-close $PORT)"
 
 # PUT into the upload directory
 echo "boot log" > "$WORK/boot.log"
