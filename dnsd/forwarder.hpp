@@ -3,7 +3,8 @@
 // service's loop (common/ares_uv.hpp: one uv_poll_t per c-ares socket, a timer from ares_timeout).
 //
 // Only clients inside dnsd.forward.clients get here (the engine answers REFUSED to everyone else: never an
-// open resolver). c-ares replaces the query ID with its own: the client's ID is put back. An answer larger
+// open resolver). c-ares replaces the query ID with its own, and an upstream need not keep the question's case
+// (0x20 randomisation changes it on purpose): the client's ID and question bytes are put back. An answer larger
 // than the client may take (512, or its EDNS size up to ours) goes back truncated (TC=1) so the client
 // retries over TCP. Debian 12's c-ares (1.18) has no query cache, so nothing outlives the upstream's TTLs.
 //
@@ -23,6 +24,7 @@
 #include "common/config/dnsd.hpp"
 #include "common/uv.hpp"
 #include "common/wakeup.hpp"
+#include "dnsd/stats.hpp"
 
 namespace pb::dns {
 
@@ -30,7 +32,8 @@ class Forwarder {
  public:
   using Reply = std::function<void(std::span<const std::uint8_t> answer)>;
 
-  Forwarder(uv_loop_t* loop, const config::DnsForward& config, std::uint16_t our_payload);
+  // `stats` counts each answer by question type and RCODE when it goes back to the client (or fails).
+  Forwarder(uv_loop_t* loop, const config::DnsForward& config, std::uint16_t our_payload, Stats& stats);
   ~Forwarder();
 
   // From any thread: forward a UDP query and answer `peer` on socket `fd`.
@@ -47,6 +50,7 @@ class Forwarder {
   void drain() noexcept;
 
   std::uint16_t our_payload_;
+  Stats& stats_;
   std::unique_ptr<ares::Resolver> resolver_;
   uv::Wakeup wake_;
   std::mutex mutex_;

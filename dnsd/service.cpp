@@ -32,7 +32,8 @@ class DnsService final : public Service {
               ? std::vector<Ipv4Prefix>{Ipv4Prefix{model_->site.address.network(), model_->site.address.length}}
               : s.forward.clients;
     if (!s.forward.upstream.empty())
-      forwarder_ = std::make_unique<Forwarder>(loop_, s.forward, static_cast<std::uint16_t>(s.edns_payload));
+      forwarder_ =
+          std::make_unique<Forwarder>(loop_, s.forward, static_cast<std::uint16_t>(s.edns_payload), shared_.stats);
     udp::Options o;
     o.address = s.address.str();
     o.port = s.port;

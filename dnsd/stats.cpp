@@ -25,6 +25,9 @@ Stats::Stats(metrics::Registry& r) : registry_(r) {
                            {{"reason", drop_name(static_cast<Drop>(i))}});
   drops_[0] = drops_[1];  // Drop::none is never counted; keep the slot valid
   truncated_ = &r.counter("dnsd_truncated_total", "UDP answers sent with TC=1");
+  forwarded_ =
+      &r.counter("dnsd_forwarded_total",
+                 "queries forwarded to the upstream resolvers (answers counted by type and RCODE as they come)");
   latency_ = &r.histogram("dnsd_answer_latency_seconds", "kernel receive to send, UDP", metrics::latency_buckets());
   tcp_connections_ = &r.gauge("dnsd_tcp_connections", "open TCP connections");
   transfers_ = &r.counter("dnsd_transfers_total", "zone transfers served");

@@ -17,6 +17,8 @@ class Stats {
     responses_[rcode_index(rcode)]->inc();
   }
   void drop(Drop d) noexcept { drops_[static_cast<std::size_t>(d)]->inc(); }
+  // Handed to the upstream resolvers; the answer is counted by query() when it comes back.
+  void forwarded() noexcept { forwarded_->inc(); }
   void truncated() noexcept { truncated_->inc(); }
   metrics::Histogram& latency() noexcept { return *latency_; }
   metrics::Gauge& tcp_connections() noexcept { return *tcp_connections_; }
@@ -34,6 +36,7 @@ class Stats {
   std::array<metrics::Counter*, kRcodes> responses_{};
   std::array<metrics::Counter*, static_cast<std::size_t>(Drop::count_)> drops_{};
   metrics::Counter* truncated_ = nullptr;
+  metrics::Counter* forwarded_ = nullptr;
   metrics::Histogram* latency_ = nullptr;
   metrics::Gauge* tcp_connections_ = nullptr;
   metrics::Counter* transfers_ = nullptr;

@@ -139,7 +139,7 @@ void TcpServer::consume(Connection* c) noexcept {
     const Answer a = answer(*tables, query, c->answer, Transport{.tcp = true, .may_forward = may_forward});
     if (a.drop != Drop::none) shared_.stats.drop(a.drop);
     if (a.outcome == Outcome::forward) {
-      shared_.stats.query(a.qtype, rcode::noerror);
+      shared_.stats.forwarded();
       // RFC 7766 6.2.1.1: answers on one connection may come back out of order; the ID tells them apart.
       options_.forwarder->forward(query, kMaxMessage, [this, id = c->id](std::span<const std::uint8_t> reply) {
         for (Connection* conn : connections_)

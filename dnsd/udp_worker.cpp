@@ -112,7 +112,7 @@ std::size_t UdpWorker::serve(std::size_t received) noexcept {
       }
     }
     if (a.outcome == Outcome::forward) {
-      stats.query(a.qtype, rcode::noerror);
+      stats.forwarded();
       forwarder_->submit_udp(query, peers_[i], socket_.fd());
       continue;
     }

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A fake upstream resolver for dnsd's forwarding test, on UDP and TCP: answers every query with one A record,
-192.0.2.1, for the question as asked (ID and question copied, RA set); a name starting with "big" gets 40
-of them (about 680 bytes): over UDP to a query without EDNS that is TC=1 and no records, as RFC 1035 wants,
-so the client (c-ares) retries over TCP. Usage: fake_upstream.py ADDRESS PORT. At most 10 minutes."""
+192.0.2.1, for the question in lower case (ID copied, RA set: a resolver need not keep the question's case,
+so dnsd must put the client's back); a name starting with "big" gets 40 of them (about 680 bytes): over UDP
+to a query without EDNS that is TC=1 and no records, as RFC 1035 wants, so the client (c-ares) retries over
+TCP; a name starting with "nx" gets NXDOMAIN. Usage: fake_upstream.py ADDRESS PORT. At most 10 minutes."""
 import socket
 import struct
 import sys
@@ -14,7 +15,9 @@ def answer(q, udp):
     pos = 12
     while pos < len(q) and q[pos] != 0:
         pos += q[pos] + 1
-    question = q[12:pos + 5]
+    question = q[12:pos].lower() + q[pos:pos + 5]  # label lengths are below 64: lower() leaves them alone
+    if q[13:15].lower() == b"nx":
+        return q[:2] + struct.pack(">HHHHH", 0x8183, 1, 0, 0, 0) + question
     count = 40 if q[13:16].lower() == b"big" else 1
     edns = struct.unpack(">H", q[10:12])[0] > 0
     if udp and not edns and count > 1:
