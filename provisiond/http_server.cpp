@@ -36,6 +36,13 @@ std::string address_text(std::uint32_t ip, std::uint16_t port) {
 
 }  // namespace
 
+std::uint64_t body_deadline(std::uint64_t body_start_ms, std::uint64_t now_ms, std::uint64_t received,
+                            std::uint32_t timeout_ms) noexcept {
+  const std::uint64_t stalled = now_ms + timeout_ms;
+  const std::uint64_t too_slow = body_start_ms + timeout_ms + received / kMinBodyBytesPerSecond * 1000;
+  return std::min(stalled, too_slow);
+}
+
 struct HttpServer::Conn {
   enum class State { Head, Body, Write };
 
@@ -70,6 +77,8 @@ struct HttpServer::Conn {
 
   std::optional<Upload> upload;
   std::uint64_t body_left = 0;
+  std::uint64_t body_started_ms = 0;
+  std::uint64_t body_received = 0;
   bool upload_keep_alive = true;
 
   std::string method = "-", path = "-";
@@ -224,7 +233,9 @@ struct HttpServer::Conn {
           auto w = upload->write(std::span(reinterpret_cast<const std::uint8_t*>(in.data()), take));
           in.erase(0, take);
           body_left -= take;
+          body_received += take;
           server->stats_.received.inc(take);
+          deadline = body_deadline(body_started_ms, now(), body_received, opt().header_timeout_ms);
           if (!w) {
             upload.reset();
             server->stats_.drop("upload-refused");
@@ -297,7 +308,9 @@ struct HttpServer::Conn {
     upload.emplace(std::move(up.value()));
     body_left = *req.content_length;
     state = State::Body;
-    deadline = now() + opt().header_timeout_ms + body_left / 1024;  // at least 1 KiB/s after the head's time
+    body_started_ms = now();
+    body_received = 0;
+    deadline = body_deadline(body_started_ms, body_started_ms, 0, opt().header_timeout_ms);
     if (expect && in.empty() && body_left > 0) {
       static constexpr std::string_view k100 = "HTTP/1.1 100 Continue\r\n\r\n";
       // Best effort: a client that gets no 100 sends its body after a second anyway.

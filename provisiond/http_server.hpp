@@ -28,10 +28,20 @@ struct HttpServerOptions {
   http::HandlerOptions handler;
   std::uint32_t max_connections = 4096;
   std::uint32_t max_connections_per_client = 64;
-  std::uint32_t header_timeout_ms = 10000;
+  std::uint32_t header_timeout_ms = 10000;  // the head; also the longest pause within a PUT body
   std::uint32_t idle_timeout_ms = 30000;
   std::uint32_t send_timeout_ms = 60000;
 };
+
+// A PUT body's slowest pace, averaged from its first byte on, once header_timeout_ms has passed.
+inline constexpr std::uint64_t kMinBodyBytesPerSecond = 1024;
+
+// When a PUT body whose first byte was due at `body_start_ms` and of which `received` bytes have arrived,
+// the last at `now_ms`, times out: `timeout_ms` after its last progress, or sooner once its average pace
+// drops under kMinBodyBytesPerSecond (after a grace of `timeout_ms`). So a slow but steady phone finishes,
+// and a stalled or trickling one gets 408 without holding its slot for the whole body's worth of time.
+std::uint64_t body_deadline(std::uint64_t body_start_ms, std::uint64_t now_ms, std::uint64_t received,
+                            std::uint32_t timeout_ms) noexcept;
 
 class HttpServer {
  public:

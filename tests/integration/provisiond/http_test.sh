@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # phoneboot-provisiond over HTTP, driven by curl (and raw sockets for what curl cannot send):
-# GET/HEAD/Range/304/keep-alive/pipelining/PUT, traversal refused, slowloris and oversized requests,
-# and what SIGHUP applies.
+# GET/HEAD/Range/304/keep-alive/pipelining/PUT, traversal refused, slowloris, slow and stalled uploads,
+# oversized requests, and what SIGHUP applies.
 source "$(dirname "$0")/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 PORT=18010
@@ -81,6 +81,11 @@ check "PUT over the cap" "413" "$(code -T "$WORK/big.log" $URL/0004f2aabbcc-app.
 check "uploads are not served" "404" "$(code $URL/0004f2aabbcc-boot.log)"
 check "DELETE not configured" "405" "$(code -X DELETE $URL/0004f2aabbcc-boot.log)"
 check "no temporary files left" "0004f2aabbcc-boot.log" "$(ls -A "$UPLOADS")"
+python3 "$HERE/raw_http.py" slow-upload $PORT > "$WORK/slow-upload.txt"
+check "slow but steady upload is stored" "slow-upload 201 took-over-header-timeout True" "$(sed -n 1p "$WORK/slow-upload.txt")"
+check "stalled upload gets 408" "stalled-upload 408 within-limit True" "$(sed -n 2p "$WORK/slow-upload.txt")"
+check "trickling upload gets 408" "trickling-upload 408 within-limit True" "$(sed -n 3p "$WORK/slow-upload.txt")"
+check "uploads after slow clients" "0004f2aabbcc-boot.log 0004f2aabbcc-slow.log" "$(ls -A "$UPLOADS" | xargs)"
 
 # Traversal
 check "dot-dot" "403" "$(code --path-as-is $URL/../secret.txt)"

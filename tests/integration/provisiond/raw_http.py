@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Raw-socket HTTP checks curl cannot make: pipelining (also after a half-close), slowloris, oversized heads,
-connection caps. Prints one line per check for http_test.sh to compare."""
+"""Raw-socket HTTP checks curl cannot make: pipelining (also after a half-close), slowloris, slow and stalled
+upload bodies, oversized heads, connection caps. Prints one line per check for http_test.sh to compare."""
+import select
 import socket
 import sys
 import time
@@ -54,6 +55,34 @@ def half_close(port):
     s.sendall(one * 32)
     s.shutdown(socket.SHUT_WR)
     print("half-closed", read_all(s, 1 << 22).count(b"HTTP/1.1 200 OK"))
+
+
+def upload(port, name, length, pieces):
+    # PUT of `length` bytes sent as (bytes, pause) pieces; the status and how long the answer took.
+    s = connect(port)
+    s.settimeout(15)
+    t0 = time.time()
+    s.sendall(b"PUT /%s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (name.encode(), length))
+    for size, pause in pieces:
+        if select.select([s], [], [], 0)[0]:
+            break  # answered early (408, 413): stop sending, as curl does
+        try:
+            s.sendall(b"u" * size)
+        except OSError:
+            break
+        time.sleep(pause)
+    return status_of(read_all(s)), time.time() - t0
+
+
+def slow_upload(port):
+    # header_timeout is 1 s in http_test.sh. A live upload that takes longer than that but is steady (2 KiB/s
+    # for 2 s) is stored; one that stops, and one that trickles below 1 KiB/s, get 408 soon after.
+    status, took = upload(port, "0004f2aabbcc-slow.log", 4096, [(256, 0.125)] * 16)
+    print("slow-upload", status, "took-over-header-timeout", took > 1.5)
+    status, took = upload(port, "0004f2aabbcc-stalled.log", 4096, [(512, 0)])
+    print("stalled-upload", status, "within-limit", took < 3)
+    status, took = upload(port, "0004f2aabbcc-trickle.log", 4096, [(16, 0.2)] * 25)
+    print("trickling-upload", status, "within-limit", took < 4)
 
 
 def slowloris(port):
@@ -115,5 +144,7 @@ if __name__ == "__main__":
         oversize(port)
     elif cmd == "half-close":
         half_close(port)
+    elif cmd == "slow-upload":
+        slow_upload(port)
     elif cmd == "conncap":
         conncap(port, int(sys.argv[3]))
