@@ -210,6 +210,10 @@ void Server::process(const udp::Datagram& d) noexcept {
     drops_[static_cast<std::size_t>(DropReason::rate_limited)]->inc();
     return;
   }
+  answer(p, d, now);
+}
+
+void Server::answer(const Packet& p, const udp::Datagram& d, std::int64_t now) noexcept {
   responder_.handle(p, Context{now, utc_offset(now)}, outcome_);
   if (outcome_.drop) drops_[static_cast<std::size_t>(*outcome_.drop)]->inc();
   if (!outcome_.event.empty()) {
@@ -309,13 +313,14 @@ void Server::on_ping_replies() noexcept {
         leases_.quarantine(Ipv4Address{a}, now + settings_->decline_probation);
       } catch (...) {
       }
-      // Answer the DISCOVER again: it gets (and pings) another address.
+      // Answer the DISCOVER again: it gets (and pings) another address. It was counted and rate limited
+      // when it came in, so it goes straight to the responder.
       udp::Datagram d;
       d.data = p.request;
       d.ifindex = p.ifindex;
       d.peer = p.peer;
-      process(d);
-      it = parked_.begin();  // process() may have parked a new entry; restart the scan
+      if (auto parsed = parse(d.data)) answer(parsed.value(), d, now);
+      it = parked_.begin();  // answer() may have parked a new entry; restart the scan
     }
   }
   flush();

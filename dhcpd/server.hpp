@@ -33,7 +33,9 @@ class Server : public Service {
 
  private:
   void on_readable() noexcept;
+  // Parses, counts and rate-limits a datagram, then answer()s it.
   void process(const udp::Datagram& d) noexcept;
+  void answer(const Packet& p, const udp::Datagram& d, std::int64_t now) noexcept;
   void send_reply(const udp::Datagram& d) noexcept;
   // Where a reply goes (RFC 2131 4.1); adds the ARP entry for a unicast to yiaddr.
   sockaddr_in destination(const Reply& r, const udp::Datagram& d) noexcept;

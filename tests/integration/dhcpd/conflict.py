@@ -32,6 +32,9 @@ def main():
         check(offer is not None and offer["yiaddr"] == "10.250.0.101",
               f"the address answering ping is skipped ({offer and offer['yiaddr']})")
         check(l.metric("dhcpd_ping_conflicts_total") == 1, "the conflict is counted")
+        # Answering again after the conflict is not a second DISCOVER (nor a second one for the rate limit).
+        received = l.metric('dhcpd_received_total{type="DISCOVER"}')
+        check(received == 1, f"the DISCOVER answered again is counted once ({received})")
         check(elapsed < 1.5, f"the OFFER came after the ping timeouts only ({elapsed:.2f} s incl. process start)")
         # Many DISCOVERs at once: parked OFFERs do not hold the others up.
         disc = [lab.build(lab.DISCOVER, "02:dd:00:00:01:%02x" % i, 0xd10 + i, giaddr=lab.RELAY_ADDR) for i in range(5)]
