@@ -32,7 +32,8 @@ LeaseStore::LeaseStore(std::string dir, LeaseTable& table, std::int64_t compact_
   if (replay_.torn_bytes > 0)
     log::warning("dhcpd", "lease journal: cut a torn tail of {} bytes in '{}'", replay_.torn_bytes, dir_);
   if (replay_.corrupted > 0)
-    log::warning("dhcpd", "lease journal: skipped {} corrupted records in '{}'", replay_.corrupted, dir_);
+    log::warning("dhcpd", "lease journal: skipped {} damaged span(s) in '{}' (the records after them were kept)",
+                 replay_.corrupted, dir_);
   const std::uint64_t generation = std::max<std::uint64_t>({replay_.last_generation, replay_.snapshot_generation, 1});
   writer_ = std::make_unique<lease_journal::Writer>(dir_, generation);
   records_since_compaction_ = static_cast<std::int64_t>(replayed_records_);
