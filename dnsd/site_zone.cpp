@@ -1,5 +1,6 @@
 #include "dnsd/site_zone.hpp"
 
+#include <cctype>
 #include <filesystem>
 
 #include "dnsd/name.hpp"
@@ -147,6 +148,20 @@ class SiteBuilder {
       want_ptr(address_of(rr.rdata), lowercase(rr.owner), true);
   }
 
+  // As every configuration error reads: "bad.zone:4:1: dnsd.zone_file[0]: message" for a record of the file;
+  // an error about the file as a whole ("bad.zone: cannot read the zone file") points at the key naming it.
+  std::string place_error(std::size_t i, const std::string& file, const std::string& err) const {
+    const std::string key = "dnsd.zone_file[" + std::to_string(i) + "]";
+    const std::string prefix = file + ":";
+    if (err.size() > prefix.size() && err.compare(0, prefix.size(), prefix) == 0 &&
+        std::isdigit(static_cast<unsigned char>(err[prefix.size()]))) {
+      const std::size_t end = err.find(": ", prefix.size());
+      if (end != std::string::npos) return err.substr(0, end) + ": " + key + err.substr(end);
+    }
+    const config::SourcePos pos = m_.positions.find(key + ".file");
+    return pos.file + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) + ": " + key + ".file: " + err;
+  }
+
   void add_zone_file(std::size_t i) {
     const auto& zf = m_.dnsd.zone_file[i];
     const std::string origin_text = zf.origin.empty() ? m_.site.domain : zf.origin;
@@ -174,7 +189,7 @@ class SiteBuilder {
           return e;
         },
         own_zone);
-    if (!err.empty()) out_.errors.push_back("dnsd.zone_file[" + std::to_string(i) + "]: " + err);
+    if (!err.empty()) out_.errors.push_back(place_error(i, zf.file, err));
   }
 
   void add_dynamic(const DynamicName& d) {

@@ -98,7 +98,9 @@ std::string load_zone_file(const std::string& path, const std::string& display, 
     std::unique_ptr<ldns_rr, RrFree> rr(raw);
     if (st == LDNS_STATUS_SYNTAX_EMPTY || st == LDNS_STATUS_SYNTAX_TTL || st == LDNS_STATUS_SYNTAX_ORIGIN) continue;
     // ldns counts the line it failed on as already read; point at the line itself.
-    const std::string where = display + ":" + std::to_string(line > 1 ? line - 1 : line) + ": ";
+    // ldns gives no column: the record's line is what an administrator needs, column 1 keeps the
+    // file:line:col shape of every other configuration error.
+    const std::string where = display + ":" + std::to_string(line > 1 ? line - 1 : line) + ":1: ";
     if (st == LDNS_STATUS_SYNTAX_INCLUDE) {
       error = where + "$INCLUDE is not supported";
       break;
@@ -113,7 +115,7 @@ std::string load_zone_file(const std::string& path, const std::string& display, 
       break;
     }
     if (parsed.type == LDNS_RR_TYPE_SOA && ldns_dname_compare(ldns_rr_owner(rr.get()), apex.get()) == 0) soa = true;
-    if (auto e = each(parsed); !e.empty()) error = display + ": " + e;
+    if (auto e = each(parsed); !e.empty()) error = where + e;
   }
   ldns_rdf_deep_free(origin);
   ldns_rdf_deep_free(prev);

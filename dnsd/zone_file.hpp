@@ -20,7 +20,8 @@ struct ParsedRr {
 std::string parse_rr_text(const std::string& line, const std::string& origin_text, std::uint32_t default_ttl,
                           ParsedRr& out);
 
-// Reads a whole zone file; calls `each` per record (SOA included). Errors read "file:line: reason".
+// Reads a whole zone file; calls `each` per record (SOA included). Errors read "file:line:1: reason" for a
+// record (its syntax, or what `each` refused), "file: reason" for the file as a whole.
 // `display` is the name shown in errors. `need_soa`: the file makes a zone of its own, so it must hold the SOA
 // of its origin; a file merged into a zone that has one (the site's generated zone) need not.
 std::string load_zone_file(const std::string& path, const std::string& display, const std::string& origin_text,

@@ -33,11 +33,11 @@ ZONE
 printf 'broken IN A 10.250.0.300\n' >> "$work/extra.zone"
 rc=0; "$bin/phoneboot" check -c "$work" > /dev/null 2> "$work/err" || rc=$?
 [ "$rc" -eq 1 ] || fail "a broken zone file exits $rc"
-grep -q "^dnsd.zone_file\[0\]: extra.zone:6: " "$work/err" || fail "zone error without file and line: $(cat "$work/err")"
+grep -q "^extra.zone:6:1: dnsd.zone_file\[0\]: " "$work/err" || fail "zone error without file and line: $(cat "$work/err")"
 # The daemon's own check refuses what it would refuse at start, as `phoneboot check` does (exit 78).
 rc=0; "$bin/phoneboot-dnsd" --check-config -c "$work" 2> "$work/err" || rc=$?
 [ "$rc" -eq 78 ] || fail "phoneboot-dnsd --check-config on a broken zone file exits $rc"
-grep -q "^dnsd.zone_file\[0\]: extra.zone:6: " "$work/err" || fail "dnsd --check-config: $(cat "$work/err")"
+grep -q "^extra.zone:6:1: dnsd.zone_file\[0\]: " "$work/err" || fail "dnsd --check-config: $(cat "$work/err")"
 
 printf '[site]\ndomain = "lab..voip"\naddress = "10.250.0.2"\ninterface = "eth0"\n' > "$work/site.toml"
 rc=0; "$bin/phoneboot" check -c "$work" > /dev/null 2> "$work/err" || rc=$?

@@ -285,7 +285,7 @@ TEST_F(DnsdZoneFile, BrokenFilesSayWhereAndWhy) {
   write("bad.zone", "$ORIGIN lab.voip.\n$TTL 60\n@ IN SOA ns h 1 2 3 4 5\nmedia IN A 10.250.1.300\n");
   auto b = build("[[dnsd.zone_file]]\nfile = \"bad.zone\"\n");
   ASSERT_EQ(b.errors.size(), 1u);
-  EXPECT_EQ(b.errors[0].rfind("dnsd.zone_file[0]: bad.zone:4: ", 0), 0u) << b.errors[0];
+  EXPECT_EQ(b.errors[0].rfind("bad.zone:4:1: dnsd.zone_file[0]: ", 0), 0u) << b.errors[0];
 
   write("include.zone", "$ORIGIN lab.voip.\n$INCLUDE other.zone\n");
   b = build("[[dnsd.zone_file]]\nfile = \"include.zone\"\n");
@@ -296,6 +296,8 @@ TEST_F(DnsdZoneFile, BrokenFilesSayWhereAndWhy) {
   b = build("[[dnsd.zone_file]]\nfile = \"nosoa.zone\"\norigin = \"lab.local\"\n");
   ASSERT_EQ(b.errors.size(), 1u);
   EXPECT_NE(b.errors[0].find("no SOA"), std::string::npos) << b.errors[0];
+  // An error about the file as a whole points at the key that names it.
+  EXPECT_EQ(b.errors[0].rfind("site.toml:15:8: dnsd.zone_file[0].file: nosoa.zone: ", 0), 0u) << b.errors[0];
 
   write("hinfo.zone", "$ORIGIN lab.voip.\n@ 60 IN SOA ns h 1 2 3 4 5\npc 60 IN HINFO \"PC\" \"Linux\"\n");
   b = build("[[dnsd.zone_file]]\nfile = \"hinfo.zone\"\n");
@@ -308,7 +310,7 @@ TEST_F(DnsdZoneFile, ConflictsWithGeneratedRecordsAreErrors) {
   auto b = build("[[dnsd.zone_file]]\nfile = \"c.zone\"\n");
   ASSERT_EQ(b.errors.size(), 1u);
   EXPECT_EQ(b.errors[0],
-            "dnsd.zone_file[0]: c.zone: 'provision.lab.voip.' A conflicts with site.call_server (provision)");
+            "c.zone:3:1: dnsd.zone_file[0]: 'provision.lab.voip.' A conflicts with site.call_server (provision)");
 
   write("d.zone", "$ORIGIN lab.voip.\n@ 60 IN SOA ns h 1 2 3 4 5\nvm40ic1 60 IN CNAME provision\n");
   b = build("[[dnsd.zone_file]]\nfile = \"d.zone\"\n");
