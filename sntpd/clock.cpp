@@ -87,7 +87,7 @@ ServerState Clock::announce(double now, std::uint64_t now_ntp) const noexcept {
     }
     case SourceState::kernel:
       s.leap = kernel_.leap;
-      s.stratum = config_.local_stratum;
+      s.stratum = config_.kernel_stratum;
       s.reference_id = kLocalReference;
       s.reference_time = now_ntp & ~std::uint64_t{0xffffffff};  // the current second
       s.root_dispersion = kernel_.max_error;

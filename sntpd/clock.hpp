@@ -12,7 +12,9 @@
 //                  for `holdover` seconds after the newest good sample (which may be up to 7 polls newer than
 //                  the best one); forever when local is not allowed.
 //   kernel         no upstream good, but the kernel says another daemon keeps the clock (adjtimex):
-//                  local_stratum, root dispersion = the kernel's maximum error, its leap flags.
+//                  kernel_stratum (its own: adjtimex does not tell that daemon's stratum, and local_stratum is
+//                  for the free-running host clock, which `local = false` refuses), root dispersion = the
+//                  kernel's maximum error, its leap flags. Never while the kernel says unsynchronised.
 //   local          the host clock at local_stratum (10 unless configured; at most 14).
 //   unsynchronised LI = 3, stratum 16: only when no source was ever good and local is not allowed.
 #include <array>
@@ -68,6 +70,7 @@ struct KernelSync {
 struct ClockConfig {
   bool local = true;
   std::uint8_t local_stratum = 10;
+  std::uint8_t kernel_stratum = 10;
   double holdover = 14400;  // seconds
   std::int8_t poll = 6;
   std::int8_t precision = -20;

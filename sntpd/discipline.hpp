@@ -35,6 +35,10 @@ class Discipline {
   bool active() const noexcept { return enabled_ && !failed_; }
   // The offset of the last sample stepped or slewed (what the system clock was measured off by), 0 before.
   double last_offset() const noexcept { return last_offset_; }
+  // What sntpd_offset_seconds exports, the selected upstream's offset as last measured: `correction` (the
+  // filtered offset added to replies) when correcting replies; while disciplining, the correction is 0 and the
+  // offset is the one last slewed or stepped.
+  double measured_offset(double correction) const noexcept { return active() ? last_offset_ : correction; }
 
  private:
   bool enabled_;

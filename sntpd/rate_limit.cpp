@@ -11,9 +11,9 @@ RateLimiter::Verdict RateLimiter::check(std::uint32_t address, std::uint64_t now
   if (rate_ == 0) return Verdict::allow;
   // Fibonacci hashing spreads neighbouring phone addresses over the table.
   const std::size_t slot = static_cast<std::size_t>((address * 2654435769u) >> 20) % buckets_.size();
-  Bucket& b = buckets_[slot];
-  if (b.address != address || b.updated_ms == 0) {
-    b = Bucket{.address = address, .last_kod_s = 0, .updated_ms = now_ms, .tokens_milli = burst_milli_};
+  Bucket& b = buckets_[slot];  // shared with every address of the same slot (rate_limit.hpp)
+  if (b.updated_ms == 0) {
+    b = Bucket{.last_kod_s = 0, .updated_ms = now_ms, .tokens_milli = burst_milli_};
   } else if (now_ms > b.updated_ms) {
     // rate requests per second = rate thousandths of a request per millisecond
     b.tokens_milli = std::min(burst_milli_, b.tokens_milli + (now_ms - b.updated_ms) * rate_);

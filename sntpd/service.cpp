@@ -17,6 +17,7 @@ constexpr const char* kName = "sntpd";
 ClockConfig clock_config(const config::SntpdSection& s, std::int8_t precision) {
   return ClockConfig{.local = s.local,
                      .local_stratum = static_cast<std::uint8_t>(s.local_stratum),
+                     .kernel_stratum = static_cast<std::uint8_t>(s.kernel_stratum),
                      .holdover = static_cast<double>(s.holdover),
                      .poll = static_cast<std::int8_t>(s.poll),
                      .precision = precision};
@@ -46,7 +47,9 @@ class SntpdService : public Service {
         metrics_(c.metrics),
         server_metrics_(c.metrics),
         offset_(
-            c.metrics.gauge("sntpd_offset_seconds", "correction applied to served time (upstream minus host clock)")),
+            c.metrics.gauge("sntpd_offset_seconds",
+                            "offset of the selected upstream as last measured (upstream minus host clock): the "
+                            "correction added to replies, or while disciplining the offset last slewed or stepped")),
         dispersion_(c.metrics.gauge("sntpd_root_dispersion_seconds", "root dispersion announced now")),
         stratum_(c.metrics.gauge("sntpd_stratum", "stratum announced now")),
         server_(c.loop, server_options(*c.model), clock_, &limiter_ptr_, server_metrics_),
@@ -162,7 +165,7 @@ class SntpdService : public Service {
       last_state_ = state;
     }
     const ServerState a = clock_.announce(now, 0);
-    offset_.set(clock_.correction());
+    offset_.set(discipline_.measured_offset(clock_.correction()));
     dispersion_.set(a.root_dispersion);
     stratum_.set(a.stratum);
     for (std::size_t i = 0; i < state_gauges_.size(); ++i)

@@ -25,16 +25,17 @@ struct SntpdSection {
   std::optional<Ipv4Address> address;  // absent: the appliance's address from [site]
   // "host", "host:port", "a.b.c.d" or "a.b.c.d:port"; names are resolved with c-ares at start and reload.
   std::vector<std::string> upstream;
-  std::int64_t poll = 6;            // log2 seconds between polls of an upstream once synchronised (64 s)
-  bool local = true;                // serve the host clock when no upstream is (or was recently) good
-  std::int64_t local_stratum = 10;  // chrony's default; clients drop 15 and above (ntpsec sys_ceiling)
-  std::int64_t holdover = 14400;    // seconds to keep the last upstream stratum after every upstream is lost
-  bool kernel_sync = true;          // when no upstream is good, follow the kernel's sync state (another daemon's)
-  bool discipline = false;          // slew the system clock (needs CAP_SYS_TIME) instead of correcting replies
-  double step_threshold = 1.0;      // seconds; a larger offset at start is stepped, never later
-  std::int64_t rate_limit = 16;     // requests per second per client address, sustained; 0 turns it off
-  std::int64_t rate_burst = 64;     // requests a client may send at once above the sustained rate
-  bool kod = false;                 // answer rate-limited clients with a KoD RATE packet instead of silence
+  std::int64_t poll = 6;             // log2 seconds between polls of an upstream once synchronised (64 s)
+  bool local = true;                 // serve the host clock when no upstream is (or was recently) good
+  std::int64_t local_stratum = 10;   // chrony's default; clients drop 15 and above (ntpsec sys_ceiling)
+  std::int64_t holdover = 14400;     // seconds to keep the last upstream stratum after every upstream is lost
+  bool kernel_sync = true;           // when no upstream is good, follow the kernel's sync state (another daemon's)
+  std::int64_t kernel_stratum = 10;  // announced meanwhile: adjtimex does not tell the other daemon's stratum
+  bool discipline = false;           // slew the system clock (needs CAP_SYS_TIME) instead of correcting replies
+  double step_threshold = 1.0;       // seconds; a larger offset at start is stepped, never later
+  std::int64_t rate_limit = 16;      // requests per second per client address, sustained; 0 turns it off
+  std::int64_t rate_burst = 64;      // requests a client may send at once above the sustained rate
+  bool kod = false;                  // answer rate-limited clients with a KoD RATE packet instead of silence
   bool operator==(const SntpdSection&) const = default;
 };
 
@@ -56,6 +57,11 @@ void describe(V& v, SntpdSection& s) {
   v.field("kernel_sync", s.kernel_sync,
           Key{.doc = "when no upstream is good and the kernel clock is synchronised by another daemon, serve it "
                      "with the kernel's maximum error as dispersion"});
+  v.field("kernel_stratum", s.kernel_stratum,
+          Key{.doc = "stratum announced while serving the kernel clock another daemon keeps (adjtimex does not tell "
+                     "that daemon's own stratum)",
+              .min = 1,
+              .max = 14});
   v.field("discipline", s.discipline, Key{.doc = "slew the system clock to the upstream (needs CAP_SYS_TIME)"});
   v.field("step_threshold", s.step_threshold,
           Key{.doc = "seconds; a larger offset found at start is stepped, smaller ones are slewed"},

@@ -18,7 +18,8 @@ Sample sample(double offset, double delay, double time, std::uint8_t stratum = 2
 }
 
 ClockConfig config(bool local = true, double holdover = 100) {
-  return ClockConfig{.local = local, .local_stratum = 10, .holdover = holdover, .poll = 6, .precision = -20};
+  return ClockConfig{
+      .local = local, .local_stratum = 10, .kernel_stratum = 8, .holdover = holdover, .poll = 6, .precision = -20};
 }
 
 TEST(ClockFilter, BestIsLowestDelayOfLastEight) {
@@ -114,14 +115,28 @@ TEST(Clock, HoldoverWithoutLocalLastsForever) {
   EXPECT_NEAR(s.root_dispersion, 0.021 + 1.0 / (1 << 20) + 1.5, 1e-9);  // past MAXDISTANCE: clients decide
 }
 
-TEST(Clock, KernelSyncBeatsLocal) {
+TEST(Clock, KernelSyncBeatsLocalAtItsOwnStratum) {
   Clock c(config());
   c.set_kernel(KernelSync{.synchronised = true, .max_error = 0.05, .leap = 1});
   EXPECT_EQ(c.evaluate(0), SourceState::kernel);
   const auto s = c.announce(0, 0);
   EXPECT_EQ(s.leap, 1);
-  EXPECT_EQ(s.stratum, 10);
+  EXPECT_EQ(s.stratum, 8) << "kernel_stratum, not local_stratum";
   EXPECT_DOUBLE_EQ(s.root_dispersion, 0.05);
+}
+
+// local = false: the host clock is no source of its own. The kernel kept by another daemon is one, while the
+// kernel says so; once it says unsynchronised, no stratum is claimed.
+TEST(Clock, WithoutLocalKernelSyncServesOnlyWhileTheKernelIsSynchronised) {
+  Clock c(config(false));
+  c.set_kernel(KernelSync{.synchronised = true, .max_error = 0.05, .leap = 0});
+  EXPECT_EQ(c.evaluate(0), SourceState::kernel);
+  EXPECT_EQ(c.announce(0, 0).stratum, 8);
+  c.set_kernel(KernelSync{});
+  EXPECT_EQ(c.evaluate(1), SourceState::unsynchronised);
+  const auto s = c.announce(1, 0);
+  EXPECT_EQ(s.leap, 3);
+  EXPECT_EQ(s.stratum, 16);
 }
 
 TEST(Clock, RecoversFromHoldover) {

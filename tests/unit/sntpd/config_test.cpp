@@ -21,6 +21,7 @@ TEST(SntpdConfig, SiteAloneServesHostClockOnApplianceAddress) {
   EXPECT_EQ(sntpd_bind_address(*r.model).str(), "10.250.0.2");
   EXPECT_TRUE(s.local);
   EXPECT_EQ(s.local_stratum, 10);
+  EXPECT_EQ(s.kernel_stratum, 10);
   EXPECT_TRUE(s.upstream.empty());
   EXPECT_EQ(summary_sntpd(*r.model), "sntpd: 10.250.0.2:123, host clock at stratum 10");
 }
@@ -36,6 +37,7 @@ local = false
 local_stratum = 14
 holdover = 60
 kernel_sync = false
+kernel_stratum = 3
 discipline = true
 step_threshold = 0.5
 rate_limit = 0
@@ -47,6 +49,7 @@ kod = true
   EXPECT_EQ(s.upstream.size(), 2u);
   EXPECT_EQ(sntpd_bind_address(*r.model).str(), "127.0.0.1");
   EXPECT_DOUBLE_EQ(s.step_threshold, 0.5);
+  EXPECT_EQ(s.kernel_stratum, 3);
   auto again = load_text(print(*r.model));
   ASSERT_TRUE(again.model) << again.diagnostics.str();
   EXPECT_TRUE(*again.model == *r.model);

@@ -77,5 +77,21 @@ TEST(Discipline, NoSampleFromBeforeAStep) {
   EXPECT_EQ(d.next(at(12.0, 0.001), 12.0), Adjustment::slew);
 }
 
+// sntpd_offset_seconds: the correction while replies are corrected; while disciplining the correction is 0,
+// so the offset last applied to the clock.
+TEST(Discipline, MeasuredOffsetIsExportedInBothModes) {
+  Discipline d(true, 1.0);
+  EXPECT_DOUBLE_EQ(d.measured_offset(0), 0) << "nothing measured yet";
+  EXPECT_EQ(d.next(at(10, 0.25), 10), Adjustment::slew);
+  EXPECT_DOUBLE_EQ(d.measured_offset(0), 0.25);
+  EXPECT_EQ(d.next(at(10, 0.25), 11), Adjustment::none);
+  EXPECT_DOUBLE_EQ(d.measured_offset(0), 0.25) << "still the last measurement";
+  d.failed();  // the kernel refused: replies carry the correction again
+  EXPECT_DOUBLE_EQ(d.measured_offset(0.24), 0.24);
+  Discipline off(false, 1.0);
+  EXPECT_EQ(off.next(at(10, 0.25), 10), Adjustment::correct_replies);
+  EXPECT_DOUBLE_EQ(off.measured_offset(0.23), 0.23);
+}
+
 }  // namespace
 }  // namespace pb::ntp

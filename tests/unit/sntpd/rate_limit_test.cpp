@@ -25,6 +25,23 @@ TEST(RateLimit, RefillsNoFurtherThanBurst) {
   EXPECT_EQ(r.check(7, 1000000), V::drop);
 }
 
+// Addresses that hash to the same slot are limited together: a collision never hands either a fresh bucket.
+TEST(RateLimit, CollidingClientsShareOneBucket) {
+  RateLimiter r(1, 4, false, 1);  // a table of one slot: every address collides
+  int allowed = 0;
+  for (int i = 0; i < 20; ++i) allowed += r.check(i % 2 ? 0x0a000001 : 0x0a000002, 1000) == V::allow;
+  EXPECT_EQ(allowed, 4) << "one burst between them, not one per alternation";
+  EXPECT_EQ(r.check(0x0a000003, 2000), V::allow) << "the shared bucket refills at the rate";
+  EXPECT_EQ(r.check(0x0a000001, 2000), V::drop);
+}
+
+TEST(RateLimit, CollidingClientsShareOneKissPerSecond) {
+  RateLimiter r(1, 1, true, 1);
+  EXPECT_EQ(r.check(1, 1000), V::allow);
+  EXPECT_EQ(r.check(2, 1100), V::kod);
+  EXPECT_EQ(r.check(1, 1200), V::drop);
+}
+
 TEST(RateLimit, OffWhenRateIsZero) {
   RateLimiter r(0, 1, true);
   for (int i = 0; i < 1000; ++i) EXPECT_EQ(r.check(7, 1000), V::allow);
