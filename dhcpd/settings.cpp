@@ -218,15 +218,17 @@ std::shared_ptr<const Settings> Settings::build(const config::Model& model) {
     s->subnets.push_back(std::move(c));
   }
 
-  // Global options derived from the site, then the operator's global options over them.
-  const Bytes me = u32_bytes(s->server.value);
-  if (model.dnsd.common.enabled) s->global.set(6, me);
+  // Global options derived from the site, then the operator's global options over them. Each points at the
+  // address its service answers on: the one it is bound to, or the appliance's when it listens on every one.
+  const auto served_at = [&](Ipv4Address bound) { return bound.value != 0 ? bound : s->server; };
+  if (model.dnsd.common.enabled) s->global.set(6, u32_bytes(served_at(model.dnsd.address).value));
   s->global.set(15, text_bytes(model.site.domain));
   if (model.sntpd.common.enabled) {
-    s->global.set(42, me);
-    s->global.set(4, me);
+    const Bytes ntp = u32_bytes(served_at(config::sntpd_bind_address(model)).value);
+    s->global.set(42, ntp);
+    s->global.set(4, ntp);
   }
-  if (model.provisiond.common.enabled) s->global.set(66, text_bytes(s->server.str()));
+  if (model.provisiond.common.enabled) s->global.set(66, text_bytes(served_at(model.provisiond.listen).str()));
   s->global.set(160, text_bytes(model.site.effective_provision_url()));
   if (auto posix = posix_tz_string(model.site.timezone); !posix.empty()) s->global.set(100, text_bytes(posix));
   s->global.set(101, text_bytes(model.site.timezone));

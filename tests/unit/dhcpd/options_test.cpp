@@ -153,6 +153,29 @@ TEST_F(DhcpdClasses, ConfiguredClassesComeBeforeBuiltInOnes) {
   EXPECT_EQ(match(none), "");
 }
 
+// Options 4/42, 6 and 66 name the address each service answers on: a service bound to one address is
+// offered there (phones asking the appliance's main address would get nothing), one on 0.0.0.0 at the site's.
+TEST(DhcpdSettings, ServerOptionsFollowTheAddressEachServiceIsBoundTo) {
+  auto defaults = config::load_text(test::kSite);
+  ASSERT_TRUE(defaults.model) << defaults.diagnostics.str();
+  auto s = Settings::build(*defaults.model);
+  EXPECT_EQ(*s->global.find(42), test::addr("10.250.0.2"));
+  EXPECT_EQ(*s->global.find(4), test::addr("10.250.0.2"));
+  EXPECT_EQ(*s->global.find(6), test::addr("10.250.0.2"));
+  EXPECT_EQ(*s->global.find(66), test::bytes("10.250.0.2"));
+
+  auto bound = config::load_text(std::string(test::kSite) +
+                                 "[sntpd]\naddress = \"10.250.0.3\"\n[dnsd]\naddress = \"10.250.0.4\"\n"
+                                 "[provisiond]\nlisten = \"10.250.0.5\"\n");
+  ASSERT_TRUE(bound.model) << bound.diagnostics.str();
+  s = Settings::build(*bound.model);
+  EXPECT_EQ(*s->global.find(42), test::addr("10.250.0.3"));
+  EXPECT_EQ(*s->global.find(4), test::addr("10.250.0.3"));
+  EXPECT_EQ(*s->global.find(6), test::addr("10.250.0.4"));
+  EXPECT_EQ(*s->global.find(66), test::bytes("10.250.0.5"));
+  EXPECT_EQ(*s->global.find(15), test::bytes("lab.voip"));
+}
+
 TEST(DhcpdSettings, OverridingABuiltInProfileReplacesIt) {
   auto m = test::model(R"(
 [[class]]
