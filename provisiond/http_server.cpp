@@ -25,7 +25,10 @@ namespace {
 constexpr std::uint64_t kSweepMs = 250;
 constexpr std::size_t kReadChunk = 16384;
 constexpr std::size_t kTlsFileChunk = 65536;
-constexpr std::size_t kMaxDiscard = 65536;  // body of a GET we read and drop; more and we close
+constexpr std::size_t kMaxDiscard = 65536;     // body of a GET we read and drop; more and we close
+constexpr std::uint64_t kLingerMs = 2000;      // a refused connection's lingering close: at most this long,
+constexpr std::uint64_t kLingerBytes = 65536;  // this much read and dropped,
+constexpr std::size_t kMaxLingering = 256;     // and this many at once (then closed at once)
 constexpr std::string_view k503 =
     "HTTP/1.1 503 Service Unavailable\r\nServer: phoneboot-provisiond\r\nContent-Length: 0\r\n"
     "Retry-After: 1\r\nConnection: close\r\n\r\n";
@@ -42,6 +45,34 @@ std::uint64_t body_deadline(std::uint64_t body_start_ms, std::uint64_t now_ms, s
   const std::uint64_t too_slow = body_start_ms + timeout_ms + received / kMinBodyBytesPerSecond * 1000;
   return std::min(stalled, too_slow);
 }
+
+// A connection refused over a cap, after its 503: our sending side is shut (the client reads the 503, then
+// the end), and what the client still sends is read and dropped until it closes, for at most kLingerMs and
+// kLingerBytes. Closing with its request unread would answer with a reset, and a reset can destroy the 503
+// before the client has read it (RFC 9112 9.6; nginx's lingering_close).
+struct HttpServer::Lingering {
+  HttpServer* server = nullptr;
+  std::list<std::unique_ptr<Lingering>>::iterator self;
+  UniqueFd fd;                                // declared before poll: the poll handle is closed first, then the fd
+  std::optional<uv::Handle<uv_poll_t>> poll;  // made only when the client has not closed at once
+  std::uint64_t deadline = 0;
+  std::uint64_t drained = 0;
+
+  // Reads and drops what has arrived; false once it is over (the client closed, an error, too many bytes).
+  bool drain() noexcept {
+    char buf[kReadChunk];
+    while (true) {
+      const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+      if (n > 0) {
+        drained += static_cast<std::uint64_t>(n);
+        if (drained > kLingerBytes) return false;
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    }
+  }
+};
 
 struct HttpServer::Conn {
   enum class State { Head, Body, Write };
@@ -507,6 +538,7 @@ void HttpServer::stop() noexcept {
   listen_poll_.reset();
   sweep_.reset();
   conns_.clear();
+  lingering_.clear();
   per_client_.clear();
   listen_fd_.reset();
   stats_.active.set(0);
@@ -541,19 +573,13 @@ void HttpServer::on_accept() noexcept {
       return;
     }
     const std::uint32_t ip = ntohl(sa.sin_addr.s_addr);
-    const char* refuse = nullptr;
-    if (conns_.size() >= options_.max_connections)
-      refuse = "max-connections";
-    else if (per_client_[ip] >= options_.max_connections_per_client)
-      refuse = "max-connections-per-client";
-    if (refuse != nullptr) {
-      stats_.drop(refuse);
-      if (tls_ == nullptr) {
-        (void)!::send(fd, k503.data(), k503.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-        stats_.requests(503).inc();
-      }
-      log::debug("provisiond", "{}: refused '{}' ({})", protocol_, address_text(ip, ntohs(sa.sin_port)), refuse);
-      ::close(fd);
+    if (conns_.size() >= options_.max_connections) {
+      refuse(fd, ip, ntohs(sa.sin_port), "max-connections");
+      continue;
+    }
+    const auto held = per_client_.find(ip);
+    if ((held == per_client_.end() ? 0 : held->second) >= options_.max_connections_per_client) {
+      refuse(fd, ip, ntohs(sa.sin_port), "max-connections-per-client");
       continue;
     }
     auto conn = std::make_unique<Conn>(this, fd, ip, ntohs(sa.sin_port));
@@ -584,8 +610,48 @@ void HttpServer::on_accept() noexcept {
   }
 }
 
+void HttpServer::refuse(int fd, std::uint32_t ip, std::uint16_t port, const char* reason) noexcept {
+  UniqueFd owned(fd);
+  stats_.drop(reason);
+  log::debug("provisiond", "{}: refused '{}' ({})", protocol_, address_text(ip, port), reason);
+  // HTTPS: a 503 would need a handshake first, which is what the cap saves; the connection just closes.
+  if (tls_ != nullptr) return;
+  (void)!::send(owned.get(), k503.data(), k503.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  stats_.requests(503).inc();
+  linger(std::move(owned));
+}
+
+void HttpServer::linger(UniqueFd fd) noexcept {
+  if (lingering_.size() >= kMaxLingering) return;  // closed now: a reset at worst, but the fds stay bounded
+  ::shutdown(fd.get(), SHUT_WR);
+  auto l = std::make_unique<Lingering>();
+  l->server = this;
+  l->fd = std::move(fd);
+  if (!l->drain()) return;  // the client is gone already
+  try {
+    l->poll.emplace(loop_, uv_poll_init, l->fd.get());
+  } catch (const std::exception&) {
+    return;
+  }
+  l->deadline = uv_now(loop_) + kLingerMs;
+  Lingering* p = l.get();
+  (*p->poll)->data = p;
+  lingering_.push_front(std::move(l));
+  p->self = lingering_.begin();
+  uv_poll_start(p->poll->get(), UV_READABLE, [](uv_poll_t* h, int status, int) {
+    auto* x = static_cast<Lingering*>(h->data);
+    if (status < 0 || !x->drain()) x->server->lingering_.erase(x->self);
+  });
+}
+
 void HttpServer::on_sweep() noexcept {
   const std::uint64_t now = uv_now(loop_);
+  for (auto it = lingering_.begin(); it != lingering_.end();) {
+    if (now >= (*it)->deadline)
+      it = lingering_.erase(it);
+    else
+      ++it;
+  }
   for (auto it = conns_.begin(); it != conns_.end();) {
     Conn* c = (it++)->get();
     if (c->deadline == 0 || now < c->deadline) continue;

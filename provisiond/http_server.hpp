@@ -4,6 +4,7 @@
 // one timer sweeps every connection's deadline (header, idle, send), so a slowloris client costs a few bytes
 // of memory and gets 408 when its time is up. Keep-alive and pipelining: the next request is parsed from
 // what is buffered once the previous response is out, also after the client has shut its sending side.
+// A connection refused over a cap gets its 503 and a lingering close (see Lingering in http_server.cpp).
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -58,12 +59,16 @@ class HttpServer {
   void stop() noexcept;
 
   struct Conn;
+  struct Lingering;
 
  private:
   void on_accept() noexcept;
   void on_sweep() noexcept;
   void destroy(Conn* c) noexcept;
+  void refuse(int fd, std::uint32_t ip, std::uint16_t port, const char* reason) noexcept;
+  void linger(UniqueFd fd) noexcept;
   friend struct Conn;
+  friend struct Lingering;
 
   uv_loop_t* loop_;
   FileStore& store_;
@@ -76,6 +81,7 @@ class HttpServer {
   uv::Handle<uv_poll_t> listen_poll_;
   uv::Handle<uv_timer_t> sweep_;
   std::list<std::unique_ptr<Conn>> conns_;
+  std::list<std::unique_ptr<Lingering>> lingering_;
   std::unordered_map<std::uint32_t, std::uint32_t> per_client_;
   http::Clock clock_;
   std::int64_t clock_second_ = -1;

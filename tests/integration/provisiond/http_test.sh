@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # phoneboot-provisiond over HTTP, driven by curl (and raw sockets for what curl cannot send):
 # GET/HEAD/Range/304/keep-alive/pipelining/PUT, traversal refused, slowloris, slow and stalled uploads,
-# oversized requests, and what SIGHUP applies.
+# oversized requests, connection caps, and what SIGHUP applies.
 source "$(dirname "$0")/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 PORT=18010
@@ -110,7 +110,7 @@ python3 "$HERE/raw_http.py" slowloris $PORT > "$WORK/slow.txt"
 check "served during slowloris" "other-client 200" "$(sed -n 1p "$WORK/slow.txt")"
 check "slowloris gets 408" "slowloris 408 within-limit True" "$(sed -n 2p "$WORK/slow.txt")"
 python3 "$HERE/raw_http.py" conncap $PORT 8 > "$WORK/cap.txt"
-check "connection cap 503" "over-cap 503" "$(sed -n 1p "$WORK/cap.txt")"
+check "connection cap 503, closed without a reset" "over-cap 503 reset False" "$(sed -n 1p "$WORK/cap.txt")"
 check "served after the cap" "after-cap 200" "$(sed -n 2p "$WORK/cap.txt")"
 
 # Metrics and the access log
@@ -150,4 +150,15 @@ check "uploads turned off" "405" "$(code -T "$WORK/boot.log" $URL/0004f2aabbcc-b
 reload "upload.directory = \"$STATE/uploads2\""
 check "uploads turned on in another directory" "201" "$(code -T "$WORK/boot.log" $URL/0004f2aabbcc-boot.log)"
 check "stored in the new directory" "boot log" "$(cat "$STATE/uploads2/0004f2aabbcc-boot.log" 2>/dev/null)"
+
+# The cap on connections in total (503), apart from the one per client: one connection from each address,
+# once the server has closed every earlier connection (so that the cap counts ours only)
+metric() { curl -s http://127.0.0.1:$METRICS/metrics | grep -F "$1" | awk '{print $2}'; }
+reload "upload.max_file_bytes = 1048576
+limits.max_connections = 4"
+for _ in $(seq 1 40); do [ "$(metric 'provisiond_active{protocol="http"}')" = 0 ] && break; sleep 0.1; done
+python3 "$HERE/raw_http.py" totalcap $PORT 4 > "$WORK/totalcap.txt"
+check "total connection cap 503, closed without a reset" "over-total-cap 503 reset False" "$(sed -n 1p "$WORK/totalcap.txt")"
+check "served after the total cap" "after-total-cap 200" "$(sed -n 2p "$WORK/totalcap.txt")"
+check "total cap counted" "1" "$(metric 'provisiond_drops_total{protocol="http",reason="max-connections"}')"
 finish
