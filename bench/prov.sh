@@ -9,6 +9,7 @@
 # the server's CPU time per unit of work, and the ratio ours/anchor.
 # Usage: bench/prov.sh [build/bin]   (needs nginx-light, tftpd-hpa, wrk, curl, atftp; run as root)
 set -euo pipefail
+PHONEBOOT_SETUP_BENCH=1 "$(dirname "$0")/../scripts/setup.sh"  # the reference servers and load tools
 BIN=${1:-${PHONEBOOT_BIN:-$(dirname "$0")/../build/bin}}
 DURATION=${DURATION:-5}
 SERVER_CPU=${SERVER_CPU:-0}

@@ -16,13 +16,16 @@ endfunction()
 
 # phoneboot_integration_test(NAME SCRIPT [TIMEOUT s]): runs a script (bash or python3) against the built binaries.
 # The script gets PHONEBOOT_BIN (the folder holding phoneboot and the daemons) and PHONEBOOT_SOURCE_DIR.
-# It must create its own network namespaces (unique names) and remove them on exit.
+# Each runs inside a network namespace of its own (tests/integration/isolated.sh), so its loopback ports
+# never meet the host's or another test's; the namespaces it makes itself must still have unique names and be
+# removed on exit.
 function(phoneboot_integration_test name script)
   cmake_parse_arguments(ARG "" "TIMEOUT" "" ${ARGN})
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)
   endif()
-  add_test(NAME ${name} COMMAND ${script} WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+  add_test(NAME ${name} COMMAND ${PROJECT_SOURCE_DIR}/tests/integration/isolated.sh ${script}
+           WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
   set_tests_properties(${name} PROPERTIES LABELS integration TIMEOUT ${ARG_TIMEOUT}
     ENVIRONMENT "PHONEBOOT_BIN=${CMAKE_BINARY_DIR}/bin;PHONEBOOT_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endfunction()
