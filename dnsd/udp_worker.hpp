@@ -16,6 +16,7 @@
 
 #include "common/config/dnsd.hpp"
 #include "common/udp.hpp"
+#include "dnsd/coalesce.hpp"
 #include "dnsd/forwarder.hpp"
 #include "dnsd/rrl.hpp"
 #include "dnsd/shared.hpp"
@@ -44,6 +45,7 @@ class UdpWorker {
   Rrl rrl_;
   Forwarder* forwarder_;
   std::uint64_t last_drop_log_ = 0;
+  Coalescer coalescer_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 
