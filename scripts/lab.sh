@@ -53,9 +53,15 @@ if [ "${1:-}" = "--smoke" ]; then
   kill -0 "$supervisor"
   ip netns exec "$phones" timeout 20 udhcpc -q -f -n -i pb-ph0 -V SIP100 -s /bin/true
   ip netns exec "$phones" ip addr add 10.250.0.99/24 dev pb-ph0
-  ip netns exec "$phones" dig +short +time=2 +tries=2 @10.250.0.2 _sip._udp.lab.voip SRV
+  srv=$(ip netns exec "$phones" dig +short +time=2 +tries=2 @10.250.0.2 _sip._udp.lab.voip SRV)
+  echo "$srv"
+  grep -q "vm40ic1.lab.voip" <<<"$srv" && grep -q "vm40ic2.lab.voip" <<<"$srv" ||
+    { echo "lab: the SRV answer does not list the switchover pair" >&2; exit 1; }
   ip netns exec "$phones" ntpdig -t 2 10.250.0.2
-  ip netns exec "$phones" curl -s -o /dev/null -w 'provisiond HTTP %{http_code}\n' http://10.250.0.2:8088/
+  # Any HTTP status proves provisiond answers (the example serves an empty root); 000 means nothing did.
+  code=$(ip netns exec "$phones" curl -s -o /dev/null -w '%{http_code}' http://10.250.0.2:8088/ || true)
+  echo "provisiond HTTP $code"
+  [ "$code" != 000 ] || { echo "lab: provisiond does not answer" >&2; exit 1; }
   echo "lab: smoke test passed" >&2
   exit 0
 fi
