@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -199,6 +200,7 @@ Inventory parse(std::string_view text) {
       else
         inv.problems.push_back({at, "'" + text_ip + "' is not an IPv4 address"});
     }
+    p.registered_ip = sip_host_address(p.identification_address);
     if (p.mac)
       for (const auto& other : inv.phones)
         if (other.mac == p.mac)
@@ -206,6 +208,24 @@ Inventory parse(std::string_view text) {
     inv.phones.push_back(std::move(p));
   }
   return inv;
+}
+
+std::optional<Ipv4Address> sip_host_address(std::string_view uri) noexcept {
+  std::string compact;  // the guide's examples put spaces after "sip:", "@" and ":"
+  for (char ch : uri)
+    if (ch != ' ' && ch != '\t') compact += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  std::string_view rest = compact;
+  if (rest.rfind("sip:", 0) == 0)
+    rest.remove_prefix(4);
+  else if (rest.rfind("sips:", 0) == 0)
+    rest.remove_prefix(5);
+  else
+    return std::nullopt;
+  const auto at = rest.find('@');
+  if (at == std::string_view::npos) return std::nullopt;
+  rest.remove_prefix(at + 1);
+  rest = rest.substr(0, rest.find_first_of(":;>?"));
+  return Ipv4Address::parse(std::string(rest));
 }
 
 Inventory load(const std::string& path) {

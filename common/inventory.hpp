@@ -6,7 +6,8 @@
 // reordered one, or one with extra columns reads the same. `Address` is a phone's MAC address (Polycom,
 // Interaction SIP Station, AudioCodes/Genesys) in any usual spelling, or a SIP Soft Phone's full computer
 // name. phoneboot adds one optional column the guide does not have: `IP Address` (also `IPv4 Address`,
-// `Fixed Address`), a fixed address dhcpd reserves for that MAC. Any other column is kept in `extra`.
+// `Fixed Address`), a fixed address dhcpd reserves for that MAC; without it, the address in the guide's own
+// `Identification Address` (sip:ext@IP:port) is offered to dhcpd as well. Any other column is kept in `extra`.
 // Used by dhcpd (reservations, host names) and provisiond (per-phone configuration). Never throws on bad
 // input: rows it cannot use are reported with their line number and the rest is read.
 #include <array>
@@ -38,7 +39,10 @@ struct Phone {
   std::optional<std::array<std::uint8_t, 6>> mac;  // when `address` is a MAC address
   std::string computer_name;                       // when `address` is a host name (SIP Soft Phone)
   std::optional<Ipv4Address> ip;                   // the `IP Address` column
-  std::map<std::string, std::string> extra;        // other columns, by header as written
+  // The host of `Identification Address` ("sip:320@172.17.238.68:5060") when it is an IPv4 address: where
+  // the phone registered from. The guide's own lists carry it once phones have registered.
+  std::optional<Ipv4Address> registered_ip;
+  std::map<std::string, std::string> extra;  // other columns, by header as written
 
   // "0004f2aabbcc": the lower-case hex spelling provisioning file names use.
   std::string mac_hex() const;
@@ -61,6 +65,10 @@ struct Inventory {
 Inventory parse(std::string_view text);
 // Reads a file; a file that cannot be read is one Problem at line 0.
 Inventory load(const std::string& path);
+
+// "sip:320@172.17.238.68:5060" (the guide also writes "sip: 320@ 172.17.238.68: 5060") -> 172.17.238.68;
+// nothing for a host name, a missing host or anything else.
+std::optional<Ipv4Address> sip_host_address(std::string_view uri) noexcept;
 
 // "00:04:f2:aa:bb:cc", "0004F2AABBCC", "00-04-F2-AA-BB-CC", "0004.f2aa.bbcc", "00.26.fd..." -> 6 bytes.
 std::optional<std::array<std::uint8_t, 6>> parse_mac(std::string_view text) noexcept;

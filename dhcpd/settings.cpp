@@ -265,22 +265,25 @@ std::shared_ptr<const Settings> Settings::build(const config::Model& model) {
       const std::string key = mac_key(*phone.mac);
       const std::string host = sanitize_label(phone.name);
       if (!host.empty()) s->hostnames.emplace(key, host);
-      if (!phone.ip) continue;
+      // The `IP Address` column says "reserve this"; an Identification Address only says where the phone
+      // registered from, which may be another site: used when it falls in one of our subnets, else ignored.
+      const std::optional<Ipv4Address> ip = phone.ip ? phone.ip : phone.registered_ip;
+      if (!ip) continue;
       const std::string where = model.site.inventory + ":" + std::to_string(phone.line);
       bool inside = false;
-      for (const auto& sn : s->subnets) inside = inside || sn.prefix.contains(*phone.ip);
-      if (!inside || *phone.ip == s->server) {
-        s->warnings.push_back(where + ": " + phone.ip->str() + " is not a usable address of any subnet; not reserved");
+      for (const auto& sn : s->subnets) inside = inside || sn.prefix.contains(*ip);
+      if (!inside || *ip == s->server) {
+        if (phone.ip)
+          s->warnings.push_back(where + ": " + ip->str() + " is not a usable address of any subnet; not reserved");
         continue;
       }
-      if (s->reservations.count(key) != 0 || s->excluded.count(phone.ip->value) != 0) {
+      if (s->reservations.count(key) != 0 || s->excluded.count(ip->value) != 0) {
         s->warnings.push_back(where + ": " + phone.name +
                               " is already reserved by the configuration; the inventory row is ignored");
         continue;
       }
-      s->excluded.insert(phone.ip->value);
-      s->reservations.emplace(key,
-                              CompiledReservation{*phone.ip, host, {}, "inventory line " + std::to_string(phone.line)});
+      s->excluded.insert(ip->value);
+      s->reservations.emplace(key, CompiledReservation{*ip, host, {}, "inventory line " + std::to_string(phone.line)});
     }
   }
   return s;

@@ -57,6 +57,28 @@ TEST(DhcpdInventory, QuotedFieldsExtraColumnsAndIpAddress) {
   EXPECT_EQ(inv.problems.size(), 2u);  // bad address, empty name
 }
 
+TEST(DhcpdInventory, IdentificationAddressGivesWhereThePhoneRegistered) {
+  EXPECT_EQ(sip_host_address("sip:320@172.17.238.68:5060")->str(), "172.17.238.68");
+  EXPECT_EQ(sip_host_address("sip: 320@ 172.17.238.68: 5060")->str(), "172.17.238.68");  // the guide's spelling
+  EXPECT_EQ(sip_host_address("SIP:7101@10.250.0.41")->str(), "10.250.0.41");
+  EXPECT_EQ(sip_host_address("sips:7101@10.250.0.41;transport=tls")->str(), "10.250.0.41");
+  EXPECT_FALSE(sip_host_address(""));
+  EXPECT_FALSE(sip_host_address("7402"));  // the TMM example puts the extension there
+  EXPECT_FALSE(sip_host_address("sip:320@pbx.lab.voip:5060"));
+  EXPECT_FALSE(sip_host_address("sip:10.250.0.41"));
+
+  auto inv = parse(
+      "Name,Template,Proxy Group,Extension,Identification Address,Label,Address\n"
+      "PolycomLobby1,T,,7101,sip:7101@10.250.0.41:5060,Lobby,0004F2AABBCC\n"
+      "PolycomLobby2,T,,7102,7102,Lobby,0004F2AABBCD\n");
+  ASSERT_EQ(inv.phones.size(), 2u);
+  ASSERT_TRUE(inv.phones[0].registered_ip);
+  EXPECT_EQ(inv.phones[0].registered_ip->str(), "10.250.0.41");
+  EXPECT_FALSE(inv.phones[0].ip);
+  EXPECT_FALSE(inv.phones[1].registered_ip);
+  EXPECT_TRUE(inv.problems.empty());
+}
+
 TEST(DhcpdInventory, NotAPhoneListIsOneProblem) {
   auto inv = parse("a,b,c\n1,2,3\n");
   EXPECT_TRUE(inv.phones.empty());

@@ -176,6 +176,29 @@ TEST(DhcpdSettings, ServerOptionsFollowTheAddressEachServiceIsBoundTo) {
   EXPECT_EQ(*s->global.find(15), test::bytes("lab.voip"));
 }
 
+// The guide's own inventory has no IP column; a phone that registered from an address of our subnet keeps
+// it (reserved for its MAC), one that registered elsewhere is just not reserved, with no warning.
+TEST(DhcpdSettings, InventoryIdentificationAddressInOurSubnetBecomesAReservation) {
+  char tmpl[] = "/tmp/pbdhcp-inv-XXXXXX";
+  const std::string dir = ::mkdtemp(tmpl);
+  std::string site = test::kSite;
+  site.replace(site.find("[site]\n"), 7, "[site]\ninventory = \"phones.csv\"\n");
+  std::ofstream(dir + "/site.toml") << site;
+  std::ofstream(dir + "/phones.csv") << "Name,Template,Proxy Group,Extension,Identification Address,Label,Address\n"
+                                        "Lobby1,T,,7101,sip:7101@10.250.0.41:5060,,0004F2AABBCC\n"
+                                        "Remote1,T,,7102,sip:7102@172.17.238.68:5060,,0004F2AABBCD\n";
+  auto r = config::load(dir);
+  ASSERT_TRUE(r.model) << r.diagnostics.str();
+  auto s = Settings::build(*r.model);  // reads the inventory
+  std::filesystem::remove_all(dir);
+  const std::uint8_t lobby[] = {0x00, 0x04, 0xf2, 0xaa, 0xbb, 0xcc};
+  const std::uint8_t remote[] = {0x00, 0x04, 0xf2, 0xaa, 0xbb, 0xcd};
+  ASSERT_EQ(s->reservations.count(mac_key(lobby)), 1u);
+  EXPECT_EQ(s->reservations.at(mac_key(lobby)).address.str(), "10.250.0.41");
+  EXPECT_EQ(s->reservations.count(mac_key(remote)), 0u);
+  EXPECT_TRUE(s->warnings.empty()) << s->warnings.front();
+}
+
 TEST(DhcpdSettings, OverridingABuiltInProfileReplacesIt) {
   auto m = test::model(R"(
 [[class]]
