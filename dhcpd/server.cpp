@@ -5,10 +5,12 @@
 #include <net/if_arp.h>
 #include <sys/ioctl.h>
 #include <time.h>
+#include <set>
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <set>
 
 #include "common/log.hpp"
 
@@ -65,10 +67,6 @@ Server::Server(DaemonContext& context)
   leases_total_ = &metrics_.gauge("dhcpd_leases_known", "addresses with a lease record in memory");
   arp_fallbacks_ =
       &metrics_.counter("dhcpd_arp_fallbacks_total", "unicast replies broadcast because no ARP entry could be set");
-  for (const auto& sn : settings_->subnets)
-    for (const auto& p : sn.pools)
-      pool_free_.push_back(&metrics_.gauge("dhcpd_pool_free", "free addresses per pool",
-                                           {{"pool", Ipv4Address{p.start}.str() + "-" + Ipv4Address{p.end}.str()}}));
 
   conflicts_ = &metrics_.counter("dhcpd_ping_conflicts_total", "addresses that answered the ping check (quarantined)");
   reservation_conflicts_ = &metrics_.counter("dhcpd_reservation_conflicts_total",
@@ -118,6 +116,49 @@ void Server::reload(std::shared_ptr<const config::Model> model) {
   } catch (const std::exception& e) {
     log::error("dhcpd", "reload refused, keeping the running configuration ({})", e.what());
   }
+}
+
+// Per pool: the leases bound in it, and the addresses free (size - held by a lease, an offer or a
+// quarantine - never given: ours and the reservations). One pass over the leases, not over the pools, so a
+// /8 pool costs nothing. Gauges are found by the pool's label at every tick, so a reload that changes the
+// pools labels them right; a pool that went away reads 0 rather than its last value.
+void Server::update_pool_gauges(std::int64_t now) {
+  struct Use {
+    const CompiledPool* pool;
+    std::uint64_t bound = 0, held = 0, never_given = 0;  // held: bound, offered or quarantined
+  };
+  std::vector<Use> uses;
+  for (const auto& sn : settings_->subnets)
+    for (const auto& p : sn.pools) uses.push_back({&p});
+  auto find = [&](std::uint32_t a) -> Use* {
+    for (auto& u : uses)
+      if (a >= u.pool->start && a <= u.pool->end) return &u;
+    return nullptr;
+  };
+  leases_.for_each([&](const Lease& l) {
+    if (!l.active(now) || settings_->excluded.count(l.address.value) != 0) return;
+    if (Use* u = find(l.address.value)) {
+      ++u->held;
+      if (l.state == Lease::State::bound) ++u->bound;
+    }
+  });
+  for (std::uint32_t a : settings_->excluded)
+    if (Use* u = find(a)) ++u->never_given;
+  std::set<std::string> labels;
+  for (const auto& u : uses) {
+    const std::string label = Ipv4Address{u.pool->start}.str() + "-" + Ipv4Address{u.pool->end}.str();
+    const std::uint64_t size = std::uint64_t{u.pool->end} - u.pool->start + 1;
+    metrics_.gauge("dhcpd_pool_active", "leases bound per pool", {{"pool", label}}).set(static_cast<double>(u.bound));
+    metrics_.gauge("dhcpd_pool_free", "free addresses per pool", {{"pool", label}})
+        .set(static_cast<double>(size - std::min(size, u.held + u.never_given)));
+    labels.insert(label);
+  }
+  for (const auto& gone : pool_labels_) {
+    if (labels.count(gone) != 0) continue;
+    metrics_.gauge("dhcpd_pool_active", "leases bound per pool", {{"pool", gone}}).set(0);
+    metrics_.gauge("dhcpd_pool_free", "free addresses per pool", {{"pool", gone}}).set(0);
+  }
+  pool_labels_.insert(labels.begin(), labels.end());
 }
 
 std::int32_t Server::utc_offset(std::int64_t now) const noexcept {
@@ -392,26 +433,7 @@ void Server::on_tick() noexcept {
     store_->maintain(now);
     leases_bound_->set(static_cast<double>(leases_.bound(now)));
     leases_total_->set(static_cast<double>(leases_.size()));
-    // Free per pool = size - addresses held (leases) - addresses never given (ours, reservations): one pass
-    // over the leases, not over the pools, so a /8 pool costs nothing.
-    std::vector<std::pair<const CompiledPool*, std::uint64_t>> used;
-    for (const auto& sn : settings_->subnets)
-      for (const auto& p : sn.pools) used.emplace_back(&p, 0);
-    auto count = [&](std::uint32_t a) {
-      for (auto& [p, n] : used)
-        if (a >= p->start && a <= p->end) {
-          ++n;
-          return;
-        }
-    };
-    leases_.for_each([&](const Lease& l) {
-      if (l.active(now) && settings_->excluded.count(l.address.value) == 0) count(l.address.value);
-    });
-    for (std::uint32_t a : settings_->excluded) count(a);
-    for (std::size_t i = 0; i < used.size() && i < pool_free_.size(); ++i) {
-      const std::uint64_t size = std::uint64_t{used[i].first->end} - used[i].first->start + 1;
-      pool_free_[i]->set(static_cast<double>(size - std::min(size, used[i].second)));
-    }
+    update_pool_gauges(now);
     if (rates_.size() > 10000) rates_.clear();
     if (checked_.size() > 100000) checked_.clear();
     if (reservation_logged_.size() > 100000) reservation_logged_.clear();

@@ -10,6 +10,7 @@
 // dhcpd keeps) and send to yiaddr. When that is refused we broadcast instead, which every client accepts.
 #include <deque>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -47,6 +48,7 @@ class Server : public Service {
   // Sends the ACKs whose batch is now durable (runs on the loop when the committer signals).
   void release_waiting() noexcept;
   void on_tick() noexcept;
+  void update_pool_gauges(std::int64_t now);
   bool rate_limited(const Packet& p, std::int64_t now) noexcept;
   std::int32_t utc_offset(std::int64_t now) const noexcept;
 
@@ -108,7 +110,7 @@ class Server : public Service {
   metrics::Gauge* leases_bound_ = nullptr;
   metrics::Gauge* leases_total_ = nullptr;
   metrics::Counter* arp_fallbacks_ = nullptr;
-  std::vector<metrics::Gauge*> pool_free_;
+  std::set<std::string> pool_labels_;  // every pool ever exported, so one removed by a reload reads 0
 };
 
 }  // namespace pb::dhcp

@@ -187,6 +187,22 @@ def malformed(l):
     check("dhcpd_sent_total" in m, "metrics are served")
 
 
+def pool_gauges(l):
+    # Maintenance (every 5 s) exports, per pool, the leases bound in it and the addresses still free: within
+    # two ticks they match the journal.
+    pool = '{pool="10.250.0.100-10.250.0.199"}'
+    deadline = time.time() + 12
+    while True:
+        active, free = l.metric("dhcpd_pool_active" + pool), l.metric("dhcpd_pool_free" + pool)
+        bound = [a for a in lab.bound_now(l.state) if a.startswith("10.250.0.1") and len(a) == 12]
+        if (active >= 1 and active == len(bound)) or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    check(active >= 1 and active == len(bound), f"leases bound per pool: {active}, bound in the journal: {bound}")
+    # Offers and quarantined (declined) addresses are held too, so free is at most 100 - bound.
+    check(90 <= free + active <= 100, f"free per pool: {free} of 100 with {active} bound")
+
+
 def main():
     l = lab.Lab(DHCPD_TOML, inventory=INVENTORY)
     try:
@@ -199,6 +215,7 @@ def main():
         relayed_native_vlan(l)
         decline(l)
         malformed(l)
+        pool_gauges(l)
         check(l.proc.poll() is None, "dhcpd is still running")
     finally:
         l.close()
