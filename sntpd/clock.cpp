@@ -54,14 +54,14 @@ void Clock::lost(double) noexcept { upstream_good_ = false; }
 SourceState Clock::evaluate(double now) noexcept {
   if (upstream_good_) {
     state_ = SourceState::synchronised;
-  } else if (ever_ && (!config_.local || now - newest_ < config_.holdover)) {
+  } else if (ever_ && now - newest_ < config_.holdover) {
     state_ = SourceState::holdover;
-  } else if (kernel_.synchronised) {
+  } else if (kernel_.synchronised) {  // after the holdover time a kernel kept by another daemon is better
     state_ = SourceState::kernel;
   } else if (config_.local) {
     state_ = SourceState::local;
   } else if (ever_) {
-    state_ = SourceState::holdover;
+    state_ = SourceState::holdover;  // nothing better: keep serving it, its dispersion grows honestly
   } else {
     state_ = SourceState::unsynchronised;
   }

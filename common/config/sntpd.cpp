@@ -39,8 +39,11 @@ void check_sntpd(const Model& model, Reporter& report) {
       report.error("sntpd.upstream[" + std::to_string(i) + "]",
                    "'" + s.upstream[i] + "' is not a host name or IPv4 address with an optional :port");
   }
-  if (s.common.enabled && s.upstream.empty() && !s.local)
-    report.error("sntpd.local", "with no upstream and local = false, sntpd could only ever answer 'unsynchronised'");
+  // With kernel_sync, another daemon's synchronised kernel is a source even with no upstream and no local.
+  if (s.common.enabled && s.upstream.empty() && !s.local && !s.kernel_sync)
+    report.error("sntpd.local",
+                 "with no upstream, local = false and kernel_sync = false, sntpd could only ever "
+                 "answer 'unsynchronised'");
   if (s.rate_limit > 0 && s.rate_burst < s.rate_limit)
     report.error("sntpd.rate_burst", "must be at least rate_limit (" + std::to_string(s.rate_limit) + ")");
   if (s.common.enabled && s.common.metrics_port != 0 && s.common.metrics_port == s.port)

@@ -115,6 +115,21 @@ TEST(Clock, HoldoverWithoutLocalLastsForever) {
   EXPECT_NEAR(s.root_dispersion, 0.021 + 1.0 / (1 << 20) + 1.5, 1e-9);  // past MAXDISTANCE: clients decide
 }
 
+// local = false: past the holdover time a kernel synchronised by another daemon serves instead of an
+// ever-staler holdover; when the kernel loses its sync too, holdover (still honest) comes back.
+TEST(Clock, WithoutLocalAnExpiredHoldoverGivesWayToASynchronisedKernel) {
+  Clock c(config(false, 60));
+  c.synchronised(sample(0.1, 0.004, 0), 0, 0xc0000201, 0, 0);
+  c.lost(10);
+  c.set_kernel(KernelSync{.synchronised = true, .max_error = 0.05, .leap = 0});
+  EXPECT_EQ(c.evaluate(59), SourceState::holdover);
+  EXPECT_EQ(c.evaluate(61), SourceState::kernel);
+  EXPECT_EQ(c.announce(61, 0).stratum, 8);
+  c.set_kernel(KernelSync{});
+  EXPECT_EQ(c.evaluate(62), SourceState::holdover);
+  EXPECT_EQ(c.announce(62, 0).stratum, 3);
+}
+
 TEST(Clock, KernelSyncBeatsLocalAtItsOwnStratum) {
   Clock c(config());
   c.set_kernel(KernelSync{.synchronised = true, .max_error = 0.05, .leap = 1});
