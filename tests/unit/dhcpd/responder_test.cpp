@@ -23,6 +23,16 @@ class DhcpdScenario : public ::testing::Test {
     responder_ = std::make_unique<Responder>(*settings_, leases_);
   }
   void SetUp() override { configure(""); }
+  // A class "capped" (option 60 "CAP") of at most `max` leases, after `extra` top-level keys.
+  void configure_capped(int max, const std::string& extra = "") {
+    configure(extra + "[[class]]\nname = \"capped\"\nexact = \"CAP\"\nmax_leases = " + std::to_string(max) + "\n");
+  }
+  // A request of client `mac` in the capped class.
+  static Packet capped(MessageType type, std::uint8_t mac, std::uint32_t xid = 1) {
+    Packet p = request(type, mac, xid);
+    p.set_option(60, bytes("CAP"));
+    return p;
+  }
 
   const Reply* handle(const Packet& p, std::int64_t now = kNow) {
     responder_->handle(p, Context{now, -18000}, out_);
@@ -187,17 +197,10 @@ class = "sip200"
 }
 
 TEST_F(DhcpdScenario, ClassLeaseCapIsEnforced) {
-  configure(R"(
-[[class]]
-name = "capped"
-exact = "CAP"
-max_leases = 1
-)");
-  auto a = request(MessageType::discover, 1);
-  a.set_option(60, bytes("CAP"));
+  configure_capped(1);
+  auto a = capped(MessageType::discover, 1);
   EXPECT_FALSE(dora(a).empty());
-  auto b = request(MessageType::discover, 2);
-  b.set_option(60, bytes("CAP"));
+  auto b = capped(MessageType::discover, 2);
   EXPECT_EQ(handle(b), nullptr);
   EXPECT_EQ(out_.drop, DropReason::class_limit);
 }
@@ -205,17 +208,11 @@ max_leases = 1
 // A boot storm against a capped class: every client DISCOVERs before any REQUESTs. Offers count against
 // the cap, so only `max_leases` clients get one, and a REQUEST from a client without one is NAKed.
 TEST_F(DhcpdScenario, ClassCapHoldsWhenEveryDiscoverComesBeforeAnyRequest) {
-  configure(R"(
-[[class]]
-name = "capped"
-exact = "CAP"
-max_leases = 3
-)");
+  configure_capped(3);
   std::vector<Packet> discovers;
   std::vector<std::string> offered;
   for (std::uint8_t i = 1; i <= 6; ++i) {
-    discovers.push_back(request(MessageType::discover, i, i));
-    discovers.back().set_option(60, bytes("CAP"));
+    discovers.push_back(capped(MessageType::discover, i, i));
   }
   int offers = 0;
   for (const auto& d : discovers) {
@@ -247,23 +244,15 @@ max_leases = 3
 }
 
 TEST_F(DhcpdScenario, ClassCapHoldsForDiscoverWithRequestedAddress) {
-  configure(R"(
-[[class]]
-name = "capped"
-exact = "CAP"
-max_leases = 1
-)");
-  auto a = request(MessageType::discover, 1);
-  a.set_option(60, bytes("CAP"));
+  configure_capped(1);
+  auto a = capped(MessageType::discover, 1);
   EXPECT_FALSE(dora(a).empty());
-  auto b = request(MessageType::discover, 2);
-  b.set_option(60, bytes("CAP"));
+  auto b = capped(MessageType::discover, 2);
   b.set_option(50, addr("10.250.0.100"));  // free and in the pool: used to skip the cap
   EXPECT_EQ(handle(b), nullptr);
   EXPECT_EQ(out_.drop, DropReason::class_limit);
   // INIT-REBOOT for a free address of the scope, with no offer: NAKed, not bound past the cap.
-  auto c = request(MessageType::request, 3);
-  c.set_option(60, bytes("CAP"));
+  auto c = capped(MessageType::request, 3);
   c.set_option(50, addr("10.250.0.101"));
   auto* nak = handle(c);
   ASSERT_TRUE(nak);
@@ -272,18 +261,10 @@ max_leases = 1
 }
 
 TEST_F(DhcpdScenario, ClassCapLetsTheHolderRenewAndFreesALapsedOffer) {
-  configure(R"(
-offer_hold = 30
-[[class]]
-name = "capped"
-exact = "CAP"
-max_leases = 1
-)");
-  auto a = request(MessageType::discover, 1);
-  a.set_option(60, bytes("CAP"));
+  configure_capped(1, "offer_hold = 30\n");
+  auto a = capped(MessageType::discover, 1);
   const auto offered = handle(a)->yiaddr;
-  auto b = request(MessageType::discover, 2);
-  b.set_option(60, bytes("CAP"));
+  auto b = capped(MessageType::discover, 2);
   EXPECT_EQ(handle(b), nullptr);  // a's offer holds the only place
   EXPECT_NE(handle(a), nullptr);  // a asking again is not one more lease
   // a never REQUESTs: its offer lapses, is reclaimed, and b gets the place.
@@ -291,16 +272,14 @@ max_leases = 1
   EXPECT_EQ(leases_.class_count("capped"), 0);
   const auto b_address = dora(b);
   EXPECT_FALSE(b_address.empty());
-  auto late = request(MessageType::request, 1);
-  late.set_option(60, bytes("CAP"));
+  auto late = capped(MessageType::request, 1);
   late.set_option(50, addr(offered.str().c_str()));
   late.set_option(54, addr("10.250.0.2"));
   auto* nak = handle(late);
   ASSERT_TRUE(nak);
   EXPECT_EQ(nak->type, MessageType::nak);
   // The holder renews at the cap.
-  auto renew = request(MessageType::request, 2);
-  renew.set_option(60, bytes("CAP"));
+  auto renew = capped(MessageType::request, 2);
   renew.ciaddr = *Ipv4Address::parse(b_address);
   auto* ack = handle(renew);
   ASSERT_TRUE(ack);
