@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -71,7 +73,7 @@ interface = "eth0"
 }
 
 TEST(Config, ServiceFileOverridesSiteSection) {
-  const fs::path dir = fs::temp_directory_path() / "pb-config-override";
+  const fs::path dir = fs::temp_directory_path() / ("pb-config-override-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   std::ofstream(dir / "site.toml") << "[site]\ndomain = \"x.voip\"\naddress = \"192.0.2.10/24\"\ninterface = \"eth0\"\n"
                                       "[sntpd]\nport = 1123\nmetrics_port = 0\n";
@@ -125,7 +127,8 @@ namespace {
 // Issue 3: options 4/42 at the appliance while sntpd is off are served as written (another NTP server may
 // run on the host), so `phoneboot check` warns instead of refusing the set.
 std::string check_ntp_option(const std::string& sntpd_keys, const std::string& option) {
-  const fs::path dir = fs::temp_directory_path() / "pb-config-ntp-option";
+  // One folder per process: ctest runs each test case as its own process, several at once.
+  const fs::path dir = fs::temp_directory_path() / ("pb-config-ntp-option-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   std::ofstream(dir / "site.toml")
