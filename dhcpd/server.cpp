@@ -5,7 +5,6 @@
 #include <net/if_arp.h>
 #include <sys/ioctl.h>
 #include <time.h>
-#include <set>
 
 #include <algorithm>
 #include <cstdlib>
@@ -144,20 +143,19 @@ void Server::update_pool_gauges(std::int64_t now) {
   });
   for (std::uint32_t a : settings_->excluded)
     if (Use* u = find(a)) ++u->never_given;
+  const auto set_pool = [&](const std::string& label, std::uint64_t bound, std::uint64_t free) {
+    metrics_.gauge("dhcpd_pool_active", "leases bound per pool", {{"pool", label}}).set(static_cast<double>(bound));
+    metrics_.gauge("dhcpd_pool_free", "free addresses per pool", {{"pool", label}}).set(static_cast<double>(free));
+  };
   std::set<std::string> labels;
   for (const auto& u : uses) {
     const std::string label = Ipv4Address{u.pool->start}.str() + "-" + Ipv4Address{u.pool->end}.str();
     const std::uint64_t size = std::uint64_t{u.pool->end} - u.pool->start + 1;
-    metrics_.gauge("dhcpd_pool_active", "leases bound per pool", {{"pool", label}}).set(static_cast<double>(u.bound));
-    metrics_.gauge("dhcpd_pool_free", "free addresses per pool", {{"pool", label}})
-        .set(static_cast<double>(size - std::min(size, u.held + u.never_given)));
+    set_pool(label, u.bound, size - std::min(size, u.held + u.never_given));
     labels.insert(label);
   }
-  for (const auto& gone : pool_labels_) {
-    if (labels.count(gone) != 0) continue;
-    metrics_.gauge("dhcpd_pool_active", "leases bound per pool", {{"pool", gone}}).set(0);
-    metrics_.gauge("dhcpd_pool_free", "free addresses per pool", {{"pool", gone}}).set(0);
-  }
+  for (const auto& gone : pool_labels_)
+    if (labels.count(gone) == 0) set_pool(gone, 0, 0);
   pool_labels_.insert(labels.begin(), labels.end());
 }
 

@@ -7,7 +7,6 @@
 // pause's own timer wake-up is paid by two or three queries (at 20k qps with kAboveQps = 5000: 12.3 us per
 // query instead of 9.2, and twice the p99). A query waits at most kPause longer, and below kAboveQps (a
 // site's phones booting) nothing ever waits. Pure arithmetic on the caller's clock: tested without sockets.
-#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>

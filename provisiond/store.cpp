@@ -145,12 +145,7 @@ FileStore::Directories FileStore::open_directories(const StoreOptions& options) 
   return d;
 }
 
-FileStore::FileStore(StoreOptions options) : options_(std::move(options)) {
-  Directories d = open_directories(options_);
-  root_fd_ = std::move(d.root);
-  upload_fd_ = std::move(d.upload);
-  upload_relative_ = std::move(d.upload_relative);
-}
+FileStore::FileStore(StoreOptions options) { reconfigure(std::move(options)); }
 
 void FileStore::reconfigure(StoreOptions options) {
   Directories d = open_directories(options);  // throws before anything changes

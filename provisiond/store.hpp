@@ -120,9 +120,8 @@ class FileStore {
   StoreOptions options_;
   UniqueFd root_fd_;
   std::shared_ptr<const UniqueFd> upload_fd_;  // null: uploads off; shared with the uploads begun in it
-  std::string upload_relative_;
-  bool openat2_ = true;  // cleared once openat2 is missing or refused; never set back  // the upload directory's path
-                         // beneath the root, when it is inside it
+  std::string upload_relative_;                // the upload directory's path beneath the root, when it is inside it
+  bool openat2_ = true;                        // cleared once openat2 is missing or refused; never set back
   std::unordered_map<std::string, std::shared_ptr<CachedFile>> cache_;
   std::uint64_t cache_bytes_ = 0;
   std::uint64_t upload_counter_ = 0;

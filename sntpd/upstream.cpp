@@ -35,6 +35,11 @@ struct Upstreams::Peer {
   metrics::Gauge* delay_gauge = nullptr;
   Upstreams* owner = nullptr;
   std::string name() const { return spec.host + ":" + std::to_string(spec.port); }
+  // The request in flight was answered: this poll counts in the reachability register.
+  void reached() noexcept {
+    reach |= 1;
+    reach_gauge->set(reach);
+  }
 };
 
 std::optional<Sample> measure(const Packet& reply, std::uint64_t t1, std::uint64_t t4, std::int8_t our_precision,
@@ -170,14 +175,12 @@ void Upstreams::on_readable() noexcept {
           // t1 is on the clock as it was before the step, t4 after: the offset would be off by the step. The
           // upstream did answer, so the poll counts as reached.
           log::debug("sntpd", "upstream '{}': reply to a request sent before the clock step, no sample", p->name());
-          p->reach |= 1;
-          p->reach_gauge->set(p->reach);
+          p->reached();
           break;
         }
         auto sample = measure(reply.value(), p->sent, t4, precision_, monotonic());
         if (!sample) break;
-        p->reach |= 1;
-        p->reach_gauge->set(p->reach);
+        p->reached();
         p->filter.add(*sample);
         p->latest = *sample;
         const auto best = p->filter.best();
