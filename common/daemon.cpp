@@ -43,6 +43,12 @@ class Runner {
       log::error(spec_.name, "cannot start ({})", e.what());
       return kExitStartFailed;
     }
+    if (spec_.writable_directories)
+      for (const auto& dir : spec_.writable_directories(*model_))
+        if (auto error = hand_over_directory(dir, model_->site.user); !error.empty()) {
+          log::error(spec_.name, "cannot hand '{}' to '{}' ({})", dir, model_->site.user, error);
+          return kExitStartFailed;
+        }
     const auto caps = spec_.capabilities ? spec_.capabilities(*model_) : std::vector<int>{};
     if (auto error = drop_privileges(model_->site.user, caps); !error.empty()) {
       log::error(spec_.name, "cannot drop privileges to '{}' ({})", model_->site.user, error);

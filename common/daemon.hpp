@@ -36,6 +36,10 @@ struct DaemonSpec {
   std::function<std::unique_ptr<Service>(DaemonContext&)> start;
   // Capabilities the service still needs after binding (CAP_NET_RAW, CAP_SYS_TIME, ...).
   std::function<std::vector<int>(const config::Model&)> capabilities;
+  // Folders the service writes to after dropping privileges (created if missing and handed to site.user
+  // with what is in them, before the drop): without this a root-created folder would refuse every later
+  // file, such as a lease journal's snapshot or a phone's upload.
+  std::function<std::vector<std::string>(const config::Model&)> writable_directories;
   // Optional checks beyond the configuration library that the service would refuse at start (dnsd's zone
   // files), run by --check-config as `phoneboot check` runs them. Returns one line per error.
   std::function<std::vector<std::string>(const config::Model&)> validate;

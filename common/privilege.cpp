@@ -1,14 +1,18 @@
 #include "common/privilege.hpp"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace pb {
 namespace {
@@ -67,6 +71,30 @@ std::string drop_privileges(const std::string& user, const std::vector<int>& kee
   if (auto e = set_capabilities(keep_capabilities); !e.empty()) return e;
   ::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
   return {};
+}
+
+std::string hand_over_directory(const std::string& dir, const std::string& user) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return "cannot create '" + dir + "' (" + ec.message() + ")";
+  if (user == "root") return {};
+  const passwd* pw = ::getpwnam(user.c_str());
+  if (pw == nullptr) return "user '" + user + "' does not exist";
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return errno_text(("open '" + dir + "'").c_str());
+  std::string error;
+  if (::fchown(fd, pw->pw_uid, pw->pw_gid) != 0) error = errno_text(("chown '" + dir + "'").c_str());
+  DIR* entries = error.empty() ? ::fdopendir(::dup(fd)) : nullptr;
+  while (entries != nullptr && error.empty()) {
+    const dirent* e = ::readdir(entries);
+    if (e == nullptr) break;
+    if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+    if (::fchownat(fd, e->d_name, pw->pw_uid, pw->pw_gid, AT_SYMLINK_NOFOLLOW) != 0)
+      error = errno_text(("chown '" + dir + "/" + e->d_name + "'").c_str());
+  }
+  if (entries != nullptr) ::closedir(entries);
+  ::close(fd);
+  return error;
 }
 
 }  // namespace pb

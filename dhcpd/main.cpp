@@ -18,5 +18,9 @@ int main(int argc, char** argv) {
     if (m.dhcpd.ping_check) caps.push_back(CAP_NET_RAW);
     return caps;
   };
+  // The lease journal's next generations and snapshots are created after the drop (store.hpp).
+  spec.writable_directories = [](const pb::config::Model& m) {
+    return std::vector<std::string>{pb::dhcp::Server::state_directory(m)};
+  };
   return pb::run_daemon(argc, argv, spec);
 }

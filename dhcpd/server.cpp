@@ -46,7 +46,7 @@ Server::Server(DaemonContext& context)
   ::setenv("TZ", (":" + model_->site.timezone).c_str(), 1);
   ::tzset();
   for (const auto& w : settings_->warnings) log::warning("dhcpd", "inventory: {}", w);
-  const std::string dir = model_->site.state_dir + "/dhcpd";
+  const std::string dir = state_directory(*model_);
   durable_wakeup_ = std::make_unique<uv::Wakeup>(loop_, [this] { release_waiting(); });
   uv::Wakeup* wakeup = durable_wakeup_.get();
   store_ = std::make_unique<LeaseStore>(dir, leases_, model_->dhcpd.compact_after, &metrics_,
@@ -86,6 +86,8 @@ Server::Server(DaemonContext& context)
 }
 
 Server::~Server() { stop(); }
+
+std::string Server::state_directory(const config::Model& model) { return model.site.state_dir + "/dhcpd"; }
 
 void Server::stop() {
   if (watcher_) watcher_->stop();

@@ -31,6 +31,8 @@ class Server : public Service {
   ~Server() override;
   void reload(std::shared_ptr<const config::Model> model) override;
   void stop() override;
+  // Where the lease journal lives: <state_dir>/dhcpd (common/lease_journal.hpp).
+  static std::string state_directory(const config::Model& model);
 
  private:
   void on_readable() noexcept;

@@ -11,6 +11,10 @@ int main(int argc, char** argv) {
   spec.start = [](pb::DaemonContext& context) { return pb::dns::start_service(context); };
   // Port 53 is bound before the drop; nothing privileged is needed afterwards.
   spec.capabilities = [](const pb::config::Model&) { return std::vector<int>{}; };
+  // The SOA serials are kept there after the drop.
+  spec.writable_directories = [](const pb::config::Model& m) {
+    return std::vector<std::string>{pb::dns::state_directory(m)};
+  };
   // Zone files and record collisions are checked by building the zones, as at start.
   spec.validate = [](const pb::config::Model& m) { return pb::dns::build_zones(m, 1).errors; };
   return pb::run_daemon(argc, argv, spec);

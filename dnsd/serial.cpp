@@ -1,10 +1,49 @@
 #include "dnsd/serial.hpp"
 
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/log.hpp"
+
 namespace pb::dns {
 namespace {
 
+constexpr const char* kHeader = "phoneboot-dnsd serials 1";
+
+std::uint64_t fnv1a(const std::string& bytes) noexcept {
+  std::uint64_t h = 0xcbf29ce484222325u;
+  for (const char c : bytes) {
+    h ^= static_cast<std::uint8_t>(c);
+    h *= 0x100000001b3u;
+  }
+  return h;
+}
+
+std::string to_hex(const std::string& bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (const char c : bytes) {
+    out += kDigits[static_cast<std::uint8_t>(c) >> 4];
+    out += kDigits[static_cast<std::uint8_t>(c) & 15];
+  }
+  return out;
+}
+
+bool from_hex(const std::string& hex, std::string& out) {
+  if (hex.size() % 2 != 0) return false;
+  out.clear();
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    unsigned v = 0;
+    if (std::sscanf(hex.c_str() + i, "%2x", &v) != 1) return false;
+    out += static_cast<char>(v);
+  }
+  return true;
+}
+
 // Everything that decides the data served except the SOA serials: a change here is a change of the zones.
-std::string fingerprint(const ZoneSet& zs) {
+std::uint64_t fingerprint(const ZoneSet& zs) {
   std::string out;
   for (const auto& z : zs.zones) {
     out += z.apex;
@@ -21,7 +60,7 @@ std::string fingerprint(const ZoneSet& zs) {
       }
     }
   }
-  return out;
+  return fnv1a(out);
 }
 
 RrSet* soa_of(Zone& z) {
@@ -46,10 +85,65 @@ void set_soa_serial(std::vector<std::uint8_t>& rd, std::uint32_t serial) noexcep
   for (int i = 0; i < 4; ++i) rd[at + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(serial >> (24 - 8 * i));
 }
 
+// The state file: a header line, "fingerprint <hex>", "<serial> <apex in hex>" per zone (an apex is a wire
+// name), then "end". Anything else, or a file cut short, is ignored as a whole: better to start as after a
+// first load than from half a memory.
+SerialKeeper::SerialKeeper(std::string state_file) : state_file_(std::move(state_file)) {
+  std::ifstream in(state_file_);
+  std::string line, word;
+  if (!std::getline(in, line) || line != kHeader) return;
+  std::uint64_t fp = 0;
+  if (!std::getline(in, line) || std::sscanf(line.c_str(), "fingerprint %lx", &fp) != 1) return;
+  std::map<std::string, std::uint32_t> served;
+  bool complete = false;
+  while (std::getline(in, line)) {
+    if (line == "end") {
+      complete = true;
+      break;
+    }
+    std::istringstream fields(line);
+    std::string hex, apex;
+    std::uint64_t serial = 0;
+    if (!(fields >> serial >> hex) || serial > 0xFFFFFFFFu || !from_hex(hex, apex)) return;
+    served[apex] = static_cast<std::uint32_t>(serial);
+  }
+  if (!complete) return;
+  served_ = std::move(served);
+  fingerprint_ = fp;
+  first_ = false;
+}
+
+void SerialKeeper::save() noexcept {
+  if (state_file_.empty()) return;
+  try {
+    const std::string tmp = state_file_ + ".new";
+    std::filesystem::create_directories(std::filesystem::path(state_file_).parent_path());
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << kHeader << "\n";
+      char fp[40];
+      std::snprintf(fp, sizeof fp, "fingerprint %lx\n", static_cast<unsigned long>(fingerprint_));
+      out << fp;
+      for (const auto& [apex, serial] : served_) out << serial << " " << to_hex(apex) << "\n";
+      out << "end\n";
+      out.flush();
+      if (!out) throw std::runtime_error("write failed");
+    }
+    if (std::rename(tmp.c_str(), state_file_.c_str()) != 0) throw std::runtime_error("rename failed");
+    save_failed_ = false;
+  } catch (const std::exception& e) {
+    if (!save_failed_)
+      log::warning("dnsd", "cannot keep the SOA serials in '{}' ({}): a restart may serve lower ones", state_file_,
+                   e.what());
+    save_failed_ = true;
+  }
+}
+
 std::vector<std::string> SerialKeeper::apply(ZoneSet& zones, std::uint32_t now) {
-  std::string fp = fingerprint(zones);
+  const std::uint64_t fp = fingerprint(zones);
   const bool changed = !first_ && fp != fingerprint_;
   std::vector<std::string> moved;
+  bool any_moved = false;
   for (auto& z : zones.zones) {
     RrSet* soa = soa_of(z);
     if (soa == nullptr) continue;
@@ -65,11 +159,15 @@ std::vector<std::string> SerialKeeper::apply(ZoneSet& zones, std::uint32_t now) 
       }
     }
     set_soa_serial(bytes, serial);
-    if (!first_ && (changed || previous == served_.end() || previous->second != serial)) moved.push_back(z.apex);
+    const bool zone_moved = previous == served_.end() || previous->second != serial;
+    any_moved = any_moved || zone_moved;
+    if (!first_ && (changed || zone_moved)) moved.push_back(z.apex);
     served_[z.apex] = serial;
   }
   first_ = false;
-  fingerprint_ = std::move(fp);
+  const bool save_needed = any_moved || fp != fingerprint_;
+  fingerprint_ = fp;
+  if (save_needed) save();
   return moved;
 }
 

@@ -24,19 +24,32 @@ std::uint32_t soa_serial(const std::vector<std::uint8_t>& rdata) noexcept;
 void set_soa_serial(std::vector<std::uint8_t>& rdata, std::uint32_t serial) noexcept;
 
 // Remembers what was served; each new ZoneSet gets its SOA serials rewritten so that they never go back, and
-// all move forward when the data changed. Lives as long as the service (a restart starts from the sources).
+// all move forward when the data changed. With a state file it remembers across restarts too: a zone file
+// served at its serial + 3 before a restart must not go back to the file's serial after it, or secondaries
+// would ignore every change until the served serial caught up.
 class SerialKeeper {
  public:
+  // No state file: memory only (tests, and a dnsd whose state folder is not writable).
+  SerialKeeper() = default;
+  // Reads what `state_file` remembers (a missing or damaged file is an empty memory) and rewrites it
+  // (temporary file, then rename) whenever a served serial changes. A failed write is logged once.
+  explicit SerialKeeper(std::string state_file);
+
   // Sets the serial of every zone in `zones` (the SOA as built: generated serial, or the zone file's) and
   // returns the apexes whose serial moved since the last call: every zone when any data changed, or the
-  // zones whose own SOA was raised with nothing else changed. Nothing on the first call. With a data change
+  // zones whose own SOA was raised with nothing else changed. Nothing on the first call, unless the state
+  // file remembered the zones: then the first call compares with what was served before the restart. With a data change
   // a generated zone gets at least `now` (a time-like serial keeps going up across restarts); a zone from a
   // file alone goes up by one.
   std::vector<std::string> apply(ZoneSet& zones, std::uint32_t now);
 
  private:
+  void save() noexcept;
+
+  std::string state_file_;
   bool first_ = true;
-  std::string fingerprint_;
+  bool save_failed_ = false;
+  std::uint64_t fingerprint_ = 0;                // FNV-1a of everything served but the serials (stable across builds)
   std::map<std::string, std::uint32_t> served_;  // by apex; kept for zones that went away, should they return
 };
 

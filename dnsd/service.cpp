@@ -22,7 +22,8 @@ constexpr unsigned kZoneFilePollMs = 2000;
 
 class DnsService final : public Service {
  public:
-  explicit DnsService(DaemonContext& ctx) : loop_(ctx.loop), model_(ctx.model), shared_(ctx.metrics) {
+  explicit DnsService(DaemonContext& ctx)
+      : loop_(ctx.loop), model_(ctx.model), shared_(ctx.metrics), serials_(state_directory(*model_) + "/serials") {
     const auto& s = model_->dnsd;
     serial_ = static_cast<std::uint32_t>(std::time(nullptr));
     if (!rebuild()) throw std::runtime_error("the zones did not load");
@@ -173,8 +174,8 @@ class DnsService final : public Service {
   std::shared_ptr<const config::Model> model_;
   Shared shared_;
   ZoneSet zones_;
-  std::uint32_t serial_ = 0;  // of the generated zones as built: the time at start (serials_ raises it)
-  SerialKeeper serials_;
+  std::uint32_t serial_ = 0;              // of the generated zones as built: the time at start (serials_ raises it)
+  SerialKeeper serials_;                  // kept in <state_dir>/dnsd/serials across restarts
   std::unique_ptr<Forwarder> forwarder_;  // before the workers and TCP, which point at it
   std::vector<std::unique_ptr<UdpWorker>> workers_;
   uv::Handle<uv_timer_t> start_timer_;
@@ -187,6 +188,8 @@ class DnsService final : public Service {
 };
 
 }  // namespace
+
+std::string state_directory(const config::Model& model) { return model.site.state_dir + "/dnsd"; }
 
 std::unique_ptr<Service> start_service(DaemonContext& context) { return std::make_unique<DnsService>(context); }
 

@@ -91,6 +91,19 @@ for svc in dhcpd dnsd sntpd provisiond; do
   [ "$(stat -c %U /proc/$pid)" = phoneboot ] || fail "$svc still runs as $(stat -c %U /proc/$pid)"
 done
 
+# ... and can still write where it must: a phone's upload is stored after the drop, and the folders the
+# daemons create later files in (lease journal generations and snapshots, dnsd's serials) are theirs.
+echo "phone log" > "$work/app.log"
+in_phone curl -sf --max-time 5 -T "$work/app.log" http://10.250.0.2:8088/0004f2000001-app.log >/dev/null \
+  || fail "HTTP PUT of a phone log was refused"
+[ "$(cat "$work/state/uploads/0004f2000001-app.log" 2>/dev/null)" = "phone log" ] || fail "the upload was not stored"
+for dir in dhcpd dnsd uploads; do
+  owner=$(stat -c %U "$work/state/$dir" 2>/dev/null || echo missing)
+  [ "$owner" = phoneboot ] || fail "state/$dir belongs to '$owner', not to the daemons' user"
+done
+foreign=$(find "$work/state/dhcpd" "$work/state/dnsd" -mindepth 1 ! -user phoneboot)
+[ -z "$foreign" ] || fail "files the daemons cannot replace: $foreign"
+
 # A killed service comes back and serves again.
 victim=$(pgrep -f "$bin/phoneboot-dnsd -c $work/etc" | head -1)
 kill -9 "$victim"

@@ -262,6 +262,42 @@ TEST_F(DnsdZoneFile, ServedSerialRisesWithEveryChangeThoughAMergedFileBringsItsO
   EXPECT_EQ(serial_of(b.zones, "lab.voip"), 0u);
 }
 
+// A restart must not take a served serial back: a file zone served at its serial + 2 comes back at + 2 with
+// the same data, and one past that with new data; a damaged state file is an empty memory.
+TEST_F(DnsdZoneFile, ServedSerialsSurviveARestartThroughTheStateFile) {
+  const std::string file = "[[dnsd.zone_file]]\nfile = \"lab.zone\"\n";
+  const std::string record = "[[dnsd.record]]\nname = \"tftp\"\ntype = \"A\"\ndata = \"10.250.1.170\"\n";
+  write("lab.zone", "$ORIGIN lab.voip.\n@ 60 IN SOA ns1 admin 7 3600 600 86400 30\nmedia 60 IN A 10.250.1.160\n");
+  const std::string state = (dir / "dnsd" / "serials").string();
+  {
+    SerialKeeper keeper(state);
+    auto b = build(file);
+    keeper.apply(b.zones, 5);
+    b = build(file + record);
+    keeper.apply(b.zones, 5);
+    b = build(file);
+    keeper.apply(b.zones, 5);
+    EXPECT_EQ(serial_of(b.zones, "lab.voip"), 9u);
+  }
+  {
+    SerialKeeper restarted(state);
+    auto b = build(file);
+    EXPECT_TRUE(restarted.apply(b.zones, 6).empty());  // the same data as before the restart: nothing moves
+    EXPECT_EQ(serial_of(b.zones, "lab.voip"), 9u);
+  }
+  {
+    SerialKeeper restarted(state);
+    auto b = build(file + record);  // changed while it was down: one past what was served, and a NOTIFY
+    EXPECT_EQ(restarted.apply(b.zones, 6).size(), 3u);
+    EXPECT_EQ(serial_of(b.zones, "lab.voip"), 10u);
+  }
+  std::ofstream(state) << "phoneboot-dnsd serials 1\nfingerprint 12\n10 zz\n";  // not hex, no end: damaged
+  SerialKeeper forgetful(state);
+  auto b = build(file);
+  EXPECT_TRUE(forgetful.apply(b.zones, 6).empty());
+  EXPECT_EQ(serial_of(b.zones, "lab.voip"), 7u);
+}
+
 TEST(DnsdSerial, Rfc1982Comparison) {
   EXPECT_TRUE(serial_greater(2, 1));
   EXPECT_FALSE(serial_greater(1, 1));
