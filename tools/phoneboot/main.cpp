@@ -1,4 +1,4 @@
-// phoneboot: the operator's command. check, print-config, keys, run.
+// phoneboot: the operator's command. check, print-config, keys, run, status.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -6,6 +6,7 @@
 #include "common/config/model.hpp"
 #include "common/log.hpp"
 #include "dnsd/site_zone.hpp"
+#include "tools/phoneboot/status.hpp"
 #include "tools/phoneboot/supervisor.hpp"
 
 namespace {
@@ -37,7 +38,8 @@ int main(int argc, char** argv) {
   auto* print = app.add_subcommand("print-config", "print the effective configuration (defaults filled in) as TOML");
   auto* keys = app.add_subcommand("keys", "list every configuration key with its default and meaning");
   auto* run = app.add_subcommand("run", "start and supervise the enabled services");
-  for (auto* sub : {check, print, run}) sub->add_option("-c,--config", dir, "configuration folder");
+  auto* status = app.add_subcommand("status", "ask each enabled service how it is (exit 3 when one is down)");
+  for (auto* sub : {check, print, run, status}) sub->add_option("-c,--config", dir, "configuration folder");
   CLI11_PARSE(app, argc, argv);
 
   if (*keys) {
@@ -57,6 +59,7 @@ int main(int argc, char** argv) {
     for (const auto& line : pb::config::summaries(*model)) std::printf("%s\n", line.c_str());
     return 0;
   }
+  if (*status) return pb::tools::print_status(*model);
   if (*print) {
     std::fputs(pb::config::print(*model).c_str(), stdout);
     return 0;

@@ -104,6 +104,15 @@ done
 foreign=$(find "$work/state/dhcpd" "$work/state/dnsd" -mindepth 1 ! -user phoneboot)
 [ -z "$foreign" ] || fail "files the daemons cannot replace: $foreign"
 
+# phoneboot status: every service up, with what the phone just did in its figures.
+# (dhcpd's lease gauges follow its 5 s maintenance tick.)
+status_ok() { ip netns exec "$app" "$bin/phoneboot" status -c "$work/etc" > "$work/status"; }
+wait_for "status_ok && grep -Eq '^dhcpd +up +leases bound 1, ACKs 1,' '$work/status'" 70 \
+  || fail "dhcpd status: $(cat "$work/status")"
+grep -Eq '^dnsd +up +queries [1-9]' "$work/status" || fail "dnsd status: $(cat "$work/status")"
+grep -Eq '^sntpd +up +stratum [0-9]+, source [a-z]' "$work/status" || fail "sntpd status: $(cat "$work/status")"
+grep -Eq '^provisiond +up +requests [1-9]' "$work/status" || fail "provisiond status: $(cat "$work/status")"
+
 # A killed service comes back and serves again.
 victim=$(pgrep -f "$bin/phoneboot-dnsd -c $work/etc" | head -1)
 kill -9 "$victim"
@@ -114,6 +123,9 @@ kill -TERM "$sup"
 rc=0; wait "$sup" || rc=$?
 sup=""
 [ "$rc" -eq 0 ] || fail "phoneboot run exited $rc"
+# Everything stopped: status says so, and exits 3.
+rc=0; ip netns exec "$app" "$bin/phoneboot" status -c "$work/etc" > "$work/status" || rc=$?
+[ "$rc" -eq 3 ] && grep -Eq '^dnsd +down' "$work/status" || fail "status after stop (exit $rc): $(cat "$work/status")"
 left=$(ip netns pids "$app" | wc -l)
 [ "$left" -eq 0 ] || fail "$left processes left in the appliance namespace"
 echo "appliance: ok"
