@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "common/config/dhcpd.hpp"
+#include "common/config/option_decode.hpp"
 #include "dhcpd/settings.hpp"
 #include "fixture.hpp"
 
@@ -49,6 +50,68 @@ TEST(DhcpdOptions, SubOptionsAndVivso) {
   o125.suboption = {SubOption{2, "string", Value{std::string("id:x")}}};
   e = encode_option(o125, *resolve_option_type(o125, {}));
   EXPECT_EQ(e.bytes, (Bytes{0, 0, 0x04, 0x03, 6, 2, 4, 'i', 'd', ':', 'x'}));
+}
+
+// Every scalar type decodes back to the value it was encoded from, and that value encodes to the same bytes.
+TEST(DhcpdOptions, EveryTypeDecodesBackToItsValue) {
+  using A = Value::Array;
+  const auto str = [](const char* s) { return Value{std::string(s)}; };
+  const std::vector<std::pair<std::string, Value>> cases = {
+      {"ip", str("255.255.255.0")},
+      {"ip-list", Value{A{str("10.0.0.1"), str("10.0.0.2")}}},
+      {"string", str("http://provision.lab.voip:8088")},
+      {"int32", Value{std::int64_t{-18000}}},
+      {"uint8", Value{std::int64_t{255}}},
+      {"uint16", Value{std::int64_t{1500}}},
+      {"uint32", Value{std::int64_t{4294967295}}},
+      {"bool", Value{false}},
+      {"hex", str("01:04:36:38:38:39")},
+      {"domain-list", Value{A{str("lab.voip"), str("phones.lab.voip")}}},
+  };
+  for (const auto& [type, value] : cases) {
+    const auto t = *parse_option_type(type);
+    const auto bytes = enc(224, value, type);
+    ASSERT_EQ(bytes.error, "") << type;
+    const auto back = decode_scalar(bytes.bytes, t);
+    ASSERT_TRUE(back.has_value()) << type;
+    EXPECT_EQ(*back, value) << type;
+    EXPECT_EQ(enc(224, *back, type).bytes, bytes.bytes) << type;
+  }
+  // An ip-list of one reads back as a list of one, which encodes the same as the single address.
+  EXPECT_EQ(decode_scalar(Bytes{10, 0, 0, 1}, OptionType::ip_list), (Value{A{str("10.0.0.1")}}));
+}
+
+TEST(DhcpdOptions, BytesNoValueCouldHaveGivenDecodeToNothing) {
+  EXPECT_FALSE(decode_scalar(Bytes{10, 0, 0}, OptionType::ip));
+  EXPECT_FALSE(decode_scalar(Bytes{10, 0, 0, 1, 10, 0}, OptionType::ip_list));
+  EXPECT_FALSE(decode_scalar(Bytes{}, OptionType::string));
+  EXPECT_FALSE(decode_scalar(Bytes{0, 1, 2}, OptionType::uint16));
+  EXPECT_FALSE(decode_scalar(Bytes{2}, OptionType::boolean));
+  EXPECT_FALSE(decode_scalar(Bytes{}, OptionType::hex));
+  EXPECT_FALSE(decode_scalar(Bytes{3, 'a', '.', 'b', 0}, OptionType::domain_list));    // a dot inside a label
+  EXPECT_FALSE(decode_scalar(Bytes{3, 'l', 'a', 'b'}, OptionType::domain_list));       // no terminating 0
+  EXPECT_FALSE(decode_scalar(Bytes{0xC0, 0x00}, OptionType::domain_list));             // points at itself
+  EXPECT_FALSE(decode_scalar(Bytes{1, 'a', 0xC0, 0x05, 0}, OptionType::domain_list));  // points forward
+  EXPECT_FALSE(decode_suboptions(Bytes{1, 4, '6', '8'}));                              // longer than the option
+  EXPECT_FALSE(decode_vivso(Bytes{0, 0, 4, 3, 6, 2, 4, 'i'}));
+}
+
+// RFC 3397: option 119 may point back at a name earlier in the option.
+TEST(DhcpdOptions, DomainListFollowsCompressionPointers) {
+  const Bytes wire{3, 'l', 'a', 'b', 4, 'v', 'o', 'i', 'p', 0, 6, 'p', 'h', 'o', 'n', 'e', 's', 0xC0, 0x00};
+  EXPECT_EQ(decode_scalar(wire, OptionType::domain_list),
+            (Value{Value::Array{Value{std::string("lab.voip")}, Value{std::string("phones.lab.voip")}}}));
+}
+
+TEST(DhcpdOptions, SubOptionsAndVivsoDecode) {
+  const Bytes o43{1, 4, '6', '8', '8', '9', 0, 2, 4, 10, 0, 0, 1, 255};  // a pad and an end, as some send
+  EXPECT_EQ(decode_suboptions(o43), (std::vector<RawSubOption>{{1, {'6', '8', '8', '9'}}, {2, {10, 0, 0, 1}}}));
+  const Bytes o125{0, 0, 0x04, 0x03, 6, 2, 4, 'i', 'd', ':', 'x', 0, 0, 0, 9, 0};
+  EXPECT_EQ(decode_vivso(o125), (std::vector<VendorBlock>{{1027, {{2, {'i', 'd', ':', 'x'}}}}, {9, {}}}));
+  EXPECT_EQ(option_text(o125, OptionType::vivso), "1027:2=69:64:3a:78 9:");
+  EXPECT_EQ(option_text(Bytes{10, 0, 0, 1, 10, 0, 0, 2}, OptionType::ip_list), "[\"10.0.0.1\", \"10.0.0.2\"]");
+  EXPECT_EQ(option_text(Bytes{0xff, 0xff, 0xb9, 0xb0}, OptionType::int32), "-18000");
+  EXPECT_EQ(option_text(Bytes{1, 2, 3}, OptionType::ip), "hex 01:02:03");
 }
 
 TEST(DhcpdOptions, ValuesThatDoNotFitTheirTypeAreErrors) {
