@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# phoneboot-sim against the real appliance: the example site (provisioning pointed at the appliance's own
+# provisiond, by name, so the phones resolve it through dnsd), a phone namespace on a veth. A Polycom reads
+# its <MAC>.cfg and the files it lists, a SIP Station checks its firmware and reads its <MAC>.cfg, a storm
+# of 20 SIP Station IIs all provision, and a phone whose <MAC>.cfg is missing is diagnosed as such.
+set -euo pipefail
+bin=${PHONEBOOT_BIN:?}
+src=${PHONEBOOT_SOURCE_DIR:?}
+tag=$$
+app=pbsim-a$tag
+phone=pbsim-p$tag
+work=$(mktemp -d /tmp/pb-sim.XXXXXX)
+sup=""
+cleanup() {
+  [ -n "$sup" ] && kill -9 "$sup" 2>/dev/null
+  ip netns pids "$app" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+  ip netns pids "$phone" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+  ip netns del "$app" 2>/dev/null || true
+  ip netns del "$phone" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; sed 's/^/  log: /' "$work/log" >&2; exit 1; }
+wait_for() { for _ in $(seq "${2:-100}"); do eval "$1" && return 0; sleep 0.1; done; return 1; }
+sim() { ip netns exec "$phone" "$bin/phoneboot-sim" -i pbsimph0 --timeout-ms 8000 "$@"; }
+
+chmod 755 "$work"
+mkdir -p "$work/etc" "$work/state/files"
+cp -r "$src/etc/phoneboot/." "$work/etc/"
+sed -i "s|^interface *=.*|interface = \"pbsimapp0\"|; s|^state_dir *=.*|state_dir = \"$work/state\"|; \
+s|^provision_url *=.*|provision_url = \"http://phoneboot.lab.voip:8088\"|" "$work/etc/site.toml"
+id phoneboot >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin phoneboot
+chown phoneboot: "$work/state"
+
+# What the phones will ask for.
+files=$work/state/files
+printf '<APPLICATION APP_FILE_PATH="2345-12500-001.sip.ld" CONFIG_FILES="phone1.cfg, sip.cfg" />\n' > "$files/0004f2000001.cfg"
+echo '<phone1/>' > "$files/phone1.cfg"
+echo '<sip/>' > "$files/sip.cfg"
+head -c 4096 /dev/urandom > "$files/sip100.img"
+head -c 4096 /dev/urandom > "$files/sip200.img"
+echo 'sip100 config' > "$files/025042000010.cfg"
+for i in $(seq 0 19); do echo "sip200 config $i" > "$files/$(printf '0250420001%02x' "$i").cfg"; done
+echo '<device/>' > "$files/XMLDefault.cnf.xml"      # Cisco's fallback when SEP<MAC>.cnf.xml is absent
+echo 'SET SIP_CONTROLLER_LIST 10.250.1.151' > "$files/46xxsettings.txt"
+echo '#!version:1.0.0.1' > "$files/025042000020.cfg"  # the Yealink's
+chmod -R a+rX "$files"
+
+ip netns add "$app"
+ip netns add "$phone"
+ip link add pbsimapp0 netns "$app" type veth peer name pbsimph0 netns "$phone"
+ip -n "$app" addr add 10.250.0.2/24 dev pbsimapp0
+for ns in "$app" "$phone"; do ip -n "$ns" link set lo up; done
+ip -n "$app" link set pbsimapp0 up
+ip -n "$phone" link set pbsimph0 up
+
+"$bin/phoneboot" check -c "$work/etc" > /dev/null || fail "the configuration does not pass check"
+ip netns exec "$app" "$bin/phoneboot" run -c "$work/etc" > "$work/log" 2>&1 &
+sup=$!
+for svc in dhcpd dnsd sntpd provisiond; do
+  wait_for "grep -q '^$svc: started' '$work/log'" 100 || fail "$svc did not start"
+done
+
+# A Polycom: binary option 60, 160 (no 66), the name resolved by dnsd, <MAC>.cfg and the files it lists.
+sim -f polycom --mac 00:04:f2:00:00:01 > "$work/polycom" 2>&1 || fail "polycom: $(cat "$work/polycom")"
+for want in 'ok   DHCP: 10\.250\.0\.' 'ok   SNTP 10\.250\.0\.2: stratum' 'provisioning server from option 160: http://phoneboot\.lab\.voip:8088' \
+            'ok   DNS phoneboot\.lab\.voip A: 10\.250\.0\.2' 'ok   HTTP GET /0004f2000001\.cfg: 200' 'ok   HTTP GET /phone1\.cfg: 200' \
+            'ok   HTTP GET /sip\.cfg: 200' 'warn HTTP GET /2345-12500-001\.bootrom\.ld: 404' \
+            'ok   DNS _sip\._udp\.lab\.voip SRV: .*vm40ic1\.lab\.voip' 'provisioned in'; do
+  grep -Eq "$want" "$work/polycom" || fail "polycom timeline lacks '$want': $(cat "$work/polycom")"
+done
+grep -q "options.* 66 " "$work/polycom" && fail "polycom got option 66: $(cat "$work/polycom")"
+# The phone's requests came from its lease: provisiond logged them from that address.
+lease=$(sed -n 's/.*ok   DHCP: \(10\.250\.0\.[0-9]*\) .*/\1/p' "$work/polycom")
+grep -q "http $lease:[0-9]* GET /0004f2000001.cfg 200" "$work/log" || fail "provisiond did not see $lease ask"
+
+# A SIP Station I: vendor class SIP100, its boot file from option 67 checked by its first bytes.
+sim -f sip100 --mac 02:50:42:00:00:10 > "$work/sip100" 2>&1 || fail "sip100: $(cat "$work/sip100")"
+grep -Eq 'ok   HTTP GET /sip100\.img \(first 1024 bytes\): 206, 1024 bytes' "$work/sip100" \
+  || fail "sip100 firmware check: $(cat "$work/sip100")"
+grep -Eq 'ok   HTTP GET /025042000010\.cfg: 200' "$work/sip100" || fail "sip100 config: $(cat "$work/sip100")"
+
+# Cisco over TFTP from option 150, Avaya over HTTP from option 242, Yealink from the URL in option 66.
+sim -f cisco --mac 02:50:42:00:00:30 > "$work/cisco" 2>&1 || fail "cisco: $(cat "$work/cisco")"
+grep -Eq 'provisioning server from option 150: 10\.250\.0\.2' "$work/cisco" || fail "cisco 150: $(cat "$work/cisco")"
+grep -Eq 'warn TFTP RRQ SEP025042000030\.cnf\.xml: TFTP error 1' "$work/cisco" || fail "cisco SEP: $(cat "$work/cisco")"
+grep -Eq 'ok   TFTP RRQ XMLDefault\.cnf\.xml: 10 bytes' "$work/cisco" || fail "cisco default: $(cat "$work/cisco")"
+sim -f avaya --mac 02:50:42:00:00:40 > "$work/avaya" 2>&1 || fail "avaya: $(cat "$work/avaya")"
+grep -Eq 'option 242: http://10\.250\.0\.2:8088' "$work/avaya" || fail "avaya 242: $(cat "$work/avaya")"
+grep -Eq 'ok   HTTP GET /46xxsettings\.txt: 200' "$work/avaya" || fail "avaya settings: $(cat "$work/avaya")"
+sim -f yealink --mac 02:50:42:00:00:20 > "$work/yealink" 2>&1 || fail "yealink: $(cat "$work/yealink")"
+grep -Eq 'ok   HTTP GET /025042000020\.cfg: 200' "$work/yealink" || fail "yealink: $(cat "$work/yealink")"
+
+# A boot storm: 20 SIP Station IIs at once, each with its own lease and file.
+sim -f sip200 --mac 02:50:42:00:01:00 --count 20 > "$work/storm" 2>&1 || fail "storm: $(cat "$work/storm")"
+grep -Eq '^provisioned 20/20; time to provisioned p50 [0-9.]+ ms' "$work/storm" || fail "storm: $(cat "$work/storm")"
+
+# A phone nobody prepared a configuration for: diagnosed, exit 1.
+rc=0; sim -f polycom --mac 00:04:f2:00:00:99 > "$work/missing" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || fail "a phone without its <MAC>.cfg exited $rc: $(cat "$work/missing")"
+grep -Eq 'NOT provisioned: HTTP GET /0004f2000099\.cfg: 404 \(no such file' "$work/missing" \
+  || fail "missing <MAC>.cfg not diagnosed: $(cat "$work/missing")"
+
+# The simulated phones gave their addresses back.
+left=$(ip -n "$phone" -4 addr show dev pbsimph0 | grep -c 'inet ' || true)
+[ "$left" -eq 0 ] || fail "$left leased addresses left on the phone's interface"
+echo "sim: ok"
