@@ -126,9 +126,11 @@ class Boot {
     // seeds/001: DHCP must return the mask and DNS servers, should return the domain.
     if (!step(option(1) != nullptr, true, "option 1 (subnet mask)" + std::string(option(1) ? "" : " missing")))
       return false;
-    if (!step(option(6) != nullptr, true,
-              option(6) ? "option 6 (DNS): " + ip_list_text(*option(6)) : "option 6 (DNS servers) missing"))
+    const auto dns = option(6) ? first_ip(*option(6)) : std::nullopt;
+    if (!step(dns.has_value(), true,
+              dns ? "option 6 (DNS): " + ip_list_text(*option(6)) : "option 6 (DNS servers) missing or malformed"))
       return false;
+    dns_ = *dns;
     step(option(15) != nullptr, false,
          option(15) ? "option 15 (domain): " + option_string(15) : "option 15 (domain) missing: short names fail");
     return true;
@@ -148,9 +150,10 @@ class Boot {
 
   bool time() {
     const Bytes* servers = option(42) ? option(42) : option(4);
-    if (servers == nullptr) return step(false, false, "no time server (42/4): the phone keeps its own clock");
-    const auto r = sntp_query(lease_.address, *first_ip(*servers), request_ms_);
-    return step(r.ok, false, "SNTP " + first_ip(*servers)->str() + ": " + r.detail);
+    const auto server = servers ? first_ip(*servers) : std::nullopt;
+    if (!server) return step(false, false, "no time server (42/4): the phone keeps its own clock");
+    const auto r = sntp_query(lease_.address, *server, request_ms_);
+    return step(r.ok, false, "SNTP " + server->str() + ": " + r.detail);
   }
 
   // Resolves `host` through option 6 (a short name gets option 15's domain, as phones do).
@@ -158,7 +161,7 @@ class Boot {
     if (auto ip = Ipv4Address::parse(host)) return ip;
     std::string name = host;
     if (name.find('.') == std::string::npos && option(15)) name += "." + option_string(15);
-    const auto r = dns_query(lease_.address, *first_ip(*option(6)), name, kTypeA, request_ms_);
+    const auto r = dns_query(lease_.address, dns_, name, kTypeA, request_ms_);
     step(r.ok, true, "DNS " + name + " A: " + r.detail);
     if (!r.ok) return std::nullopt;
     return Ipv4Address::parse(r.records.front());
@@ -173,9 +176,9 @@ class Boot {
       case Sequence::sip_station: source = option(160) ? "160" : ""; break;
       case Sequence::yealink: source = option(66) ? "66" : ""; break;
       case Sequence::cisco:
-        if (option(150)) {
+        if (const auto tftp = option(150) ? first_ip(*option(150)) : std::nullopt) {
           source = "150";
-          value = first_ip(*option(150))->str();
+          value = tftp->str();
         } else if (option(66)) {
           source = "66";
         }
@@ -300,7 +303,7 @@ class Boot {
   void registration() {
     if (!option(15)) return;
     const std::string name = "_sip._udp." + option_string(15);
-    const auto r = dns_query(lease_.address, *first_ip(*option(6)), name, kTypeSrv, request_ms_);
+    const auto r = dns_query(lease_.address, dns_, name, kTypeSrv, request_ms_);
     step(r.ok, false, "DNS " + name + " SRV: " + r.detail);
   }
 
@@ -310,6 +313,7 @@ class Boot {
   int request_ms_;
   Clock::time_point start_ = Clock::now();
   DhcpResult lease_;
+  Ipv4Address dns_;  // option 6's first server
   std::shared_ptr<LeasedAddress> address_;
   ServerUrl url_;
   Ipv4Address server_;

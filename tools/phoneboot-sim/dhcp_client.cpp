@@ -130,10 +130,11 @@ DhcpResult dhcp_exchange(const std::string& interface, const DhcpRequestShape& s
       ++(offered ? r.requests : r.discovers);
       next_send = Clock::now() + kRetransmit;
     }
-    const auto wait = std::min(next_send, deadline) - Clock::now();
+    const auto wait =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::min(next_send, deadline) - Clock::now());
     pollfd pf{fd, POLLIN, 0};
-    if (::poll(&pf, 1, static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(wait).count()) + 1) != 1)
-      continue;
+    // Never a negative timeout: poll would wait forever.
+    if (::poll(&pf, 1, static_cast<int>(std::max<std::int64_t>(wait.count(), 0)) + 1) != 1) continue;
     const ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
     if (n < 240) continue;
     std::vector<std::uint8_t> reply(buf.begin(), buf.begin() + n);

@@ -4,52 +4,9 @@
 # end of a veth asking with the clients administrators use. Then one service is killed and must come back,
 # and SIGTERM must stop everything.
 set -euo pipefail
-bin=${PHONEBOOT_BIN:?}
-src=${PHONEBOOT_SOURCE_DIR:?}
-for svc in dhcpd dnsd sntpd provisiond; do
-  [ -x "$bin/phoneboot-$svc" ] || { echo "phoneboot-$svc is not built" >&2; exit 1; }
-done
-
-tag=$$
-app=pbapp-a$tag
-phone=pbapp-p$tag
-work=$(mktemp -d /tmp/pb-appliance.XXXXXX)
-sup=""
-cleanup() {
-  [ -n "$sup" ] && kill -9 "$sup" 2>/dev/null
-  ip netns pids "$app" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
-  ip netns pids "$phone" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
-  ip netns del "$app" 2>/dev/null || true
-  ip netns del "$phone" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; sed 's/^/  log: /' "$work/log" >&2; exit 1; }
-in_phone() { ip netns exec "$phone" "$@"; }
-wait_for() { for _ in $(seq "${2:-100}"); do eval "$1" && return 0; sleep 0.1; done; return 1; }
-
-# The example configuration, unchanged but for the interface name, and state kept in this test's folder.
-chmod 755 "$work"
-mkdir -p "$work/etc" "$work/state"
-cp -r "$src/etc/phoneboot/." "$work/etc/"
-sed -i "s|^interface *=.*|interface = \"pbapp0\"|; s|^state_dir *=.*|state_dir = \"$work/state\"|" "$work/etc/site.toml"
-id phoneboot >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin phoneboot
-chown phoneboot: "$work/state"
-
-ip netns add "$app"
-ip netns add "$phone"
-ip link add pbapp0 netns "$app" type veth peer name pbph0 netns "$phone"
-ip -n "$app" addr add 10.250.0.2/24 dev pbapp0
-for ns in "$app" "$phone"; do ip -n "$ns" link set lo up; done
-ip -n "$app" link set pbapp0 up
-ip -n "$phone" link set pbph0 up
-
-"$bin/phoneboot" check -c "$work/etc" > /dev/null || fail "the example does not pass check"
-ip netns exec "$app" "$bin/phoneboot" run -c "$work/etc" > "$work/log" 2>&1 &
-sup=$!
-for svc in dhcpd dnsd sntpd provisiond; do
-  wait_for "grep -q '^$svc: started' '$work/log'" 100 || fail "$svc did not start"
-done
+source "$(dirname "$0")/example_appliance.sh" appliance pbapp0 pbph0
+example_config
+start_appliance
 
 # DHCP: a phone with vendor class SIP100 gets an address in the voice subnet and the site's options.
 cat > "$work/udhcpc.sh" <<'SH'

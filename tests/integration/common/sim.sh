@@ -4,36 +4,13 @@
 # its <MAC>.cfg and the files it lists, a SIP Station checks its firmware and reads its <MAC>.cfg, a storm
 # of 20 SIP Station IIs all provision, and a phone whose <MAC>.cfg is missing is diagnosed as such.
 set -euo pipefail
-bin=${PHONEBOOT_BIN:?}
-src=${PHONEBOOT_SOURCE_DIR:?}
-tag=$$
-app=pbsim-a$tag
-phone=pbsim-p$tag
-work=$(mktemp -d /tmp/pb-sim.XXXXXX)
-sup=""
-cleanup() {
-  [ -n "$sup" ] && kill -9 "$sup" 2>/dev/null
-  ip netns pids "$app" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
-  ip netns pids "$phone" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
-  ip netns del "$app" 2>/dev/null || true
-  ip netns del "$phone" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; sed 's/^/  log: /' "$work/log" >&2; exit 1; }
-wait_for() { for _ in $(seq "${2:-100}"); do eval "$1" && return 0; sleep 0.1; done; return 1; }
-sim() { ip netns exec "$phone" "$bin/phoneboot-sim" -i pbsimph0 --timeout-ms 8000 "$@"; }
-
-chmod 755 "$work"
-mkdir -p "$work/etc" "$work/state/files"
-cp -r "$src/etc/phoneboot/." "$work/etc/"
-sed -i "s|^interface *=.*|interface = \"pbsimapp0\"|; s|^state_dir *=.*|state_dir = \"$work/state\"|; \
-s|^provision_url *=.*|provision_url = \"http://phoneboot.lab.voip:8088\"|" "$work/etc/site.toml"
-id phoneboot >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin phoneboot
-chown phoneboot: "$work/state"
+source "$(dirname "$0")/example_appliance.sh" sim pbsimapp0 pbsimph0
+sim() { in_phone "$bin/phoneboot-sim" -i pbsimph0 --timeout-ms 8000 "$@"; }
+example_config "s|^provision_url *=.*|provision_url = \"http://phoneboot.lab.voip:8088\"|"
 
 # What the phones will ask for.
 files=$work/state/files
+mkdir -p "$files"
 printf '<APPLICATION APP_FILE_PATH="2345-12500-001.sip.ld" CONFIG_FILES="phone1.cfg, sip.cfg" />\n' > "$files/0004f2000001.cfg"
 echo '<phone1/>' > "$files/phone1.cfg"
 echo '<sip/>' > "$files/sip.cfg"
@@ -46,20 +23,7 @@ echo 'SET SIP_CONTROLLER_LIST 10.250.1.151' > "$files/46xxsettings.txt"
 echo '#!version:1.0.0.1' > "$files/025042000020.cfg"  # the Yealink's
 chmod -R a+rX "$files"
 
-ip netns add "$app"
-ip netns add "$phone"
-ip link add pbsimapp0 netns "$app" type veth peer name pbsimph0 netns "$phone"
-ip -n "$app" addr add 10.250.0.2/24 dev pbsimapp0
-for ns in "$app" "$phone"; do ip -n "$ns" link set lo up; done
-ip -n "$app" link set pbsimapp0 up
-ip -n "$phone" link set pbsimph0 up
-
-"$bin/phoneboot" check -c "$work/etc" > /dev/null || fail "the configuration does not pass check"
-ip netns exec "$app" "$bin/phoneboot" run -c "$work/etc" > "$work/log" 2>&1 &
-sup=$!
-for svc in dhcpd dnsd sntpd provisiond; do
-  wait_for "grep -q '^$svc: started' '$work/log'" 100 || fail "$svc did not start"
-done
+start_appliance
 
 # A Polycom: binary option 60, 160 (no 66), the name resolved by dnsd, <MAC>.cfg and the files it lists.
 sim -f polycom --mac 00:04:f2:00:00:01 > "$work/polycom" 2>&1 || fail "polycom: $(cat "$work/polycom")"
