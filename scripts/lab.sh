@@ -7,6 +7,8 @@
 # The appliance runs in the foreground under `phoneboot run`; Ctrl-C stops it and removes the lab.
 # Try it from another terminal:  sudo ip netns exec pb-phones dhclient -v -sf /bin/true pb-ph0
 #                                sudo ip netns exec pb-phones dig @10.250.0.2 _sip._udp.lab.voip SRV
+#                                sudo ip netns exec pb-phones build/bin/phoneboot-sim -i pb-ph0 -f polycom
+#                                sudo ip netns exec pb-appliance build/bin/phoneboot status -c etc/phoneboot
 # `lab.sh --smoke` brings it up, checks that the services answer from the phones side, and tears it down.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -44,9 +44,12 @@ std::optional<std::string> scrape(std::uint16_t port) {
   return response.substr(body + 4);
 }
 
+// A counter (`_total`) a daemon has not counted yet is not exported at all: that is zero. A missing gauge
+// is unknown.
 std::string count(const std::vector<metrics::Sample>& s, std::string_view name) {
   const auto v = metrics::sum(s, name);
-  return v ? fmt::format("{:.0f}", *v) : "?";
+  if (!v) return name.ends_with("_total") ? "0" : "?";
+  return fmt::format("{:.0f}", *v);
 }
 
 // The value of `name` whose `key` label is `value`, or "?".
