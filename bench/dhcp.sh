@@ -8,9 +8,10 @@
 # server CPU time per exchange, then a boot storm of 10,000 distinct clients, and (phoneboot only) the RSS
 # with 100,000 leases. Every ACK from phoneboot-dhcpd is fsynced (group commit); Kea's memfile never fsyncs.
 #
-# perfdhcp runs out of its own core (8,500 to 18,000 DORA/s here, by the day's VM) before phoneboot-dhcpd does, so the highest rate is
-# measured a second time with bench/dhcpd-load.cpp, a lean relay-posing generator that batches its system
-# calls: there the server's core is the limit, and the ratio of the two rates is the servers' own.
+# perfdhcp runs out of its own core (8,500 to 18,000 DORA/s here, by the day's VM) before phoneboot-dhcpd
+# does, so the highest rate is measured a second time with bench/dhcpd-load.cpp, a lean relay-posing generator
+# that batches its system calls: there the server's core is the limit, and the ratio of the two rates is the
+# servers' own.
 #
 # Usage: bench/dhcp.sh [build/bin]     (root; needs perfdhcp and kea-dhcp4: Debian kea-admin, kea-dhcp4-server)
 set -euo pipefail
