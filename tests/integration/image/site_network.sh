@@ -24,21 +24,17 @@ grep -qx 'Name=pb-app0' "$work/example.network" || fail "example: wrong interfac
 grep -qx 'Address=10.250.0.2/24' "$work/example.network" || fail "example: wrong address"
 ! grep -q '^Gateway=' "$work/example.network" || fail "example: a gateway without a router"
 
+# subnet PREFIX ROUTER RELAY: a [[dhcpd.subnet]] table (ROUTER, RELAY may be empty) with a pool of 50 addresses.
+subnet() {
+  local net=${1%.0/24}
+  printf '[[dhcpd.subnet]]\nprefix = "%s"\n' "$1"
+  [ -z "$2" ] || printf 'router = "%s"\n' "$2"
+  [ -z "$3" ] || printf 'relay = ["%s"]\n' "$3"
+  printf '[[dhcpd.subnet.pool]]\nstart = "%s.50"\nend = "%s.99"\n' "$net" "$net"
+}
+
 # A relayed subnet with a router comes first; the local subnet's router is the gateway.
-site "$work/relayed" '
-[[dhcpd.subnet]]
-prefix = "10.251.0.0/24"
-router = "10.251.0.1"
-relay = ["10.251.0.1"]
-[[dhcpd.subnet.pool]]
-start = "10.251.0.50"
-end = "10.251.0.99"
-[[dhcpd.subnet]]
-prefix = "10.250.0.0/24"
-router = "10.250.0.254"
-[[dhcpd.subnet.pool]]
-start = "10.250.0.50"
-end = "10.250.0.99"'
+site "$work/relayed" "$(subnet 10.251.0.0/24 10.251.0.1 10.251.0.1; subnet 10.250.0.0/24 10.250.0.254 '')"
 out=$("$script" "$work/relayed" "$work/relayed.network")
 [ "$out" = "site-network: ens3 10.250.0.2/24 via 10.250.0.254" ] || fail "relayed: said '$out'"
 grep -qx 'Gateway=10.250.0.254' "$work/relayed.network" || fail "relayed: $(cat "$work/relayed.network")"
@@ -46,19 +42,7 @@ grep -qx 'Name=ens3' "$work/relayed.network" || fail "relayed: wrong interface"
 [ "$(grep -c '^Gateway=' "$work/relayed.network")" -eq 1 ] || fail "relayed: more than one gateway"
 
 # Only a relayed subnet has a router: the appliance's own network has none.
-site "$work/remote-only" '
-[[dhcpd.subnet]]
-prefix = "10.250.0.0/24"
-[[dhcpd.subnet.pool]]
-start = "10.250.0.50"
-end = "10.250.0.99"
-[[dhcpd.subnet]]
-prefix = "10.251.0.0/24"
-router = "10.251.0.1"
-relay = ["10.251.0.1"]
-[[dhcpd.subnet.pool]]
-start = "10.251.0.50"
-end = "10.251.0.99"'
+site "$work/remote-only" "$(subnet 10.250.0.0/24 '' ''; subnet 10.251.0.0/24 10.251.0.1 10.251.0.1)"
 "$script" "$work/remote-only" "$work/remote-only.network" >/dev/null
 ! grep -q '^Gateway=' "$work/remote-only.network" || fail "remote-only: gateway from another subnet"
 
