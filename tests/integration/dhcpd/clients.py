@@ -219,10 +219,7 @@ def main():
         check(l.proc.poll() is None, "dhcpd is still running")
     finally:
         l.close()
-    if lab.failures:
-        print(f"{len(lab.failures)} check(s) failed")
-        sys.exit(1)
-    print("all checks passed")
+    lab.exit_with_summary()
 
 
 if __name__ == "__main__":

@@ -49,10 +49,7 @@ def main():
         check(ack is not None and ack["yiaddr"] != "10.250.0.100", "the quarantined address is not leased")
     finally:
         l.close()
-    if lab.failures:
-        print(f"{len(lab.failures)} check(s) failed")
-        sys.exit(1)
-    print("all checks passed")
+    lab.exit_with_summary()
 
 
 if __name__ == "__main__":

@@ -154,10 +154,7 @@ def main():
         sighup_reload(l)
     finally:
         l.close()
-    if lab.failures:
-        print(f"{len(lab.failures)} check(s) failed")
-        sys.exit(1)
-    print("all checks passed")
+    lab.exit_with_summary()
 
 
 if __name__ == "__main__":

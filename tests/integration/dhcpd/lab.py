@@ -33,6 +33,14 @@ def check(cond, what):
         failures.append(what)
 
 
+def exit_with_summary():
+    """Ends a test script: exit 1 after saying how many checks failed, or say that all passed."""
+    if failures:
+        print(f"{len(failures)} check(s) failed")
+        sys.exit(1)
+    print("all checks passed")
+
+
 def sh(*args, check_rc=True, **kw):
     return subprocess.run(list(args), check=check_rc, capture_output=True, text=True, **kw)
 
