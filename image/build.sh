@@ -5,8 +5,10 @@
 # mkfs.ext4 -d, the ESP a FAT file filled with mtools, and both are written into the disk at their offsets.
 #
 # Usage: image/build.sh [out-dir]          (default image/out; run as root: the root filesystem's owners)
-# Environment: PHONEBOOT_IMAGE_SIZE_MB (disk size, default 2048), PHONEBOOT_ROOT_PASSWORD (console login;
-# unset leaves root locked), PHONEBOOT_MIRROR (Debian mirror, default http://deb.debian.org/debian).
+# Environment: PHONEBOOT_SITE_DIR (a site's configuration folder, checked and baked in as /etc/phoneboot;
+# default: the example site on ens3), PHONEBOOT_IMAGE_SIZE_MB (disk size, default 2048),
+# PHONEBOOT_ROOT_PASSWORD (console login; unset leaves root locked), PHONEBOOT_MIRROR (Debian mirror, default
+# http://deb.debian.org/debian).
 # Output: phoneboot.qcow2 (the VM image), phoneboot.raw (the same disk, for dd onto a box), build.log.
 set -euo pipefail
 # Root: the root filesystem keeps its files' owners.
@@ -39,10 +41,33 @@ runtime=$(find "$OUT/stage/usr/bin" "$OUT/stage/usr/sbin" -type f -perm -u+x -ex
   done | cut -d: -f1 | sort -u | paste -sd,)
 step "runtime packages: $runtime"
 
-# The example site, with the NIC a VM gets on PCI slot 3 (ens3) instead of the lab's veth.
-site="$OUT/stage/etc/phoneboot/site.toml"
-sed -i 's/^interface *= *"pb-app0".*/interface = "ens3"               # the voice VLAN NIC (PCI slot 3)/' "$site"
-grep -q '^interface = "ens3"' "$site" || { echo "image: could not set site.interface in $site" >&2; exit 1; }
+if [ -n "${PHONEBOOT_SITE_DIR:-}" ]; then
+  # A site's own configuration folder replaces the example, checked first: an image that would not start its
+  # services is never built.
+  step "site configuration from $PHONEBOOT_SITE_DIR"
+  "$OUT/build/bin/phoneboot" check -c "$PHONEBOOT_SITE_DIR" >&2 ||
+    { echo "image: $PHONEBOOT_SITE_DIR does not pass phoneboot check" >&2; exit 1; }
+  rm -rf "$OUT/stage/etc/phoneboot"
+  cp -a "$PHONEBOOT_SITE_DIR/." "$OUT/stage/etc/phoneboot/"
+else
+  # The example site, with the NIC a VM gets on PCI slot 3 (ens3) instead of the lab's veth.
+  site="$OUT/stage/etc/phoneboot/site.toml"
+  sed -i 's/^interface *= *"pb-app0".*/interface = "ens3"               # the voice VLAN NIC (PCI slot 3)/' "$site"
+  grep -q '^interface = "ens3"' "$site" || { echo "image: could not set site.interface in $site" >&2; exit 1; }
+fi
+
+# The daemons drop to site.user after binding; the image makes that user and lets it read the configuration
+# (group), which a reload re-reads after the drop. Keys in the folder stay unreadable to everyone else.
+site_user=$("$OUT/build/bin/phoneboot" print-config -c "$OUT/stage/etc/phoneboot" |
+  awk '/^\[site\]/ { s = 1; next } /^ *\[/ { s = 0 } s && $1 == "user" { gsub(/'\''/, "", $3); print $3 }')
+[ -n "$site_user" ] || { echo "image: no site.user in the configuration" >&2; exit 1; }
+if [ "$site_user" = root ]; then
+  user_hook='true'
+else
+  user_hook="chroot \"\$1\" useradd --system --user-group --home-dir /var/lib/phoneboot"
+  user_hook+=" --shell /usr/sbin/nologin $site_user && chroot \"\$1\" chown -R root:$site_user /etc/phoneboot"
+fi
+step "system user: $site_user"
 
 step "root filesystem (mmdebstrap, bookworm)"
 rm -rf "$OUT/rootfs"
@@ -62,8 +87,8 @@ mmdebstrap --variant=minbase --mode=root "${slim[@]}" \
   --include="systemd-sysv,udev,kmod,iproute2,linux-image-amd64,initramfs-tools,$runtime" \
   --essential-hook='echo phoneboot >"$1/etc/hostname"' \
   --customize-hook="sync-in $OUT/stage /" \
-  --customize-hook='chroot "$1" useradd --system --user-group --home-dir /var/lib/phoneboot \
-    --shell /usr/sbin/nologin phoneboot' \
+  --customize-hook="$user_hook" \
+  --customize-hook='chmod -R u=rwX,g=rX,o= "$1/etc/phoneboot"' \
   --customize-hook='chroot "$1" systemctl enable phoneboot.service phoneboot-network.service systemd-networkd.service' \
   --customize-hook='echo "LABEL=phoneboot-root / ext4 defaults,x-systemd.growfs 0 1" >"$1/etc/fstab"' \
   --customize-hook='printf "127.0.0.1 localhost\n127.0.1.1 phoneboot\n" >"$1/etc/hosts"' \
