@@ -2,7 +2,8 @@
 # Installs every Debian 12 package that phoneboot's build, tests and bench/ need: the build and test
 # packages always, the reference servers and load tools of bench/ with PHONEBOOT_SETUP_BENCH=1 (each bench
 # script asks for them itself, so the README's test command does not pull in Kea, NSD's peers and nginx), and
-# the image tools (mmdebstrap, mtools, qemu, OVMF) with PHONEBOOT_SETUP_IMAGE=1 (image/build.sh, image/test.sh).
+# the image tools (mmdebstrap with gpg to read the archive keys, mtools, qemu, OVMF) with
+# PHONEBOOT_SETUP_IMAGE=1 (image/build.sh, image/test.sh).
 # Idempotent: packages already present are skipped, so a second run costs one dpkg query.
 set -euo pipefail
 
@@ -16,7 +17,7 @@ tests=(iproute2 iputils-ping procps psmisc util-linux
        chrony ntpsec-ntpdig ntpsec-ntpdate sntp
        curl openssl tftp-hpa atftp)
 bench=(kea-dhcp4-server kea-admin nginx-light tftpd-hpa dnsperf wrk apache2-utils time)
-image=(mmdebstrap e2fsprogs dosfstools mtools fdisk systemd-boot-efi qemu-utils qemu-system-x86 ovmf)
+image=(mmdebstrap gpg e2fsprogs dosfstools mtools fdisk systemd-boot-efi qemu-utils qemu-system-x86 ovmf)
 
 wanted=("${build[@]}" "${tests[@]}")
 [ "${PHONEBOOT_SETUP_BENCH:-0}" = 1 ] && wanted+=("${bench[@]}")
