@@ -4,7 +4,8 @@
 # namespace of its own (pb-imgtest: nothing reaches the host's network), then from that namespace:
 #   - a simulated Interaction SIP Station phone boots against it (phoneboot-sim: DHCP, SNTP, DNS; the example
 #     site provisions from its call servers, which are not in the test, so HTTP is asked of provisiond below);
-#   - dig asks the voice zone's switchover records, ntpdig the time, curl the provisioning server;
+#   - dig asks the voice zone's switchover records, ntpdig the time, curl the provisioning server, and a
+#     simulated Cisco phone provisiond's TFTP (option 150);
 #   - the console log shows the address written from site.toml and no failed unit.
 # qemu emulates (TCG, the boot takes about 40 s); PHONEBOOT_IMAGE_ACCEL=kvm where KVM really works.
 #
@@ -107,6 +108,13 @@ check "ntpdig: the appliance serves time" in_ns ntpdig -t 2 -c 1 10.250.0.2
 check "curl: provisiond's HTTP port answers (404 for a file not served)" \
   sh -c "ip netns exec $NS curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://10.250.0.2:8088/none.cfg |
          grep -qx 404"
+# A Cisco phone looks for its files on the TFTP server of option 150, which the example points at the
+# appliance: provisiond's TFTP answers it (file not found: the image serves no files yet).
+ip netns exec "$NS" "$SIM" -i "$TAP" --family cisco --mac 00:1b:54:00:00:02 --timeout-ms 5000 \
+  >"$WORK/cisco.out" 2>&1 || true
+sed 's/^/      /' "$WORK/cisco.out"
+check "TFTP: a Cisco phone's request reached provisiond through option 150" \
+  grep -E 'TFTP RRQ [^ ]+: TFTP error 1 ' "$WORK/cisco.out"
 check "console: the address came from site.toml" grep -q 'site-network: ens3 10.250.0.2/24' "$WORK/console.log"
 check "console: no unit failed" sh -c "! grep -E 'Failed to start|FAILED' '$WORK/console.log'"
 
