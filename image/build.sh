@@ -5,7 +5,8 @@
 # mkfs.ext4 -d, the ESP a FAT file filled with mtools, and both are written into the disk at their offsets.
 #
 # Usage: image/build.sh [out-dir]          (default image/out; run as root: the root filesystem's owners)
-# Environment: PHONEBOOT_SITE_DIR (a site's configuration folder, checked and baked in as /etc/phoneboot;
+# Environment: PHONEBOOT_IMAGE_BUILD_DIR (install from this existing build instead of a Release build of its
+# own), PHONEBOOT_SITE_DIR (a site's configuration folder, checked and baked in as /etc/phoneboot;
 # default: the example site on ens3), PHONEBOOT_IMAGE_SIZE_MB (disk size, default 2048),
 # PHONEBOOT_ROOT_PASSWORD (console login; unset leaves root locked), PHONEBOOT_MIRROR (Debian mirror, default
 # http://deb.debian.org/debian).
@@ -23,12 +24,20 @@ MIRROR=${PHONEBOOT_MIRROR:-http://deb.debian.org/debian}
 PHONEBOOT_SETUP_IMAGE=1 "$ROOT/scripts/setup.sh"
 step() { echo "image: $*" >&2; }
 
-step "building phoneboot (Release)"
-cmake -S "$ROOT" -B "$OUT/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPHONEBOOT_TESTS=OFF \
-  -DCMAKE_INSTALL_PREFIX=/usr -DCMAKE_INSTALL_SYSCONFDIR=/etc >/dev/null
-cmake --build "$OUT/build"
+if [ -n "${PHONEBOOT_IMAGE_BUILD_DIR:-}" ]; then
+  # CI: the build the tests just passed on, only its install paths changed (nothing is compiled again).
+  BUILD=$(cd "$PHONEBOOT_IMAGE_BUILD_DIR" && pwd)
+  step "phoneboot from the build in $BUILD"
+  cmake -S "$ROOT" -B "$BUILD" -DCMAKE_INSTALL_PREFIX=/usr -DCMAKE_INSTALL_SYSCONFDIR=/etc >/dev/null
+else
+  BUILD="$OUT/build"
+  step "building phoneboot (Release)"
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPHONEBOOT_TESTS=OFF \
+    -DCMAKE_INSTALL_PREFIX=/usr -DCMAKE_INSTALL_SYSCONFDIR=/etc >/dev/null
+fi
+cmake --build "$BUILD"
 rm -rf "$OUT/stage"
-DESTDIR="$OUT/stage" cmake --install "$OUT/build" --strip >/dev/null
+DESTDIR="$OUT/stage" cmake --install "$BUILD" --strip >/dev/null
 cp -a "$HERE/rootfs/." "$OUT/stage/"
 
 # The runtime packages are what the binaries link, read off the build host (also Debian 12), so the list
@@ -45,7 +54,7 @@ if [ -n "${PHONEBOOT_SITE_DIR:-}" ]; then
   # A site's own configuration folder replaces the example, checked first: an image that would not start its
   # services is never built.
   step "site configuration from $PHONEBOOT_SITE_DIR"
-  "$OUT/build/bin/phoneboot" check -c "$PHONEBOOT_SITE_DIR" >&2 ||
+  "$BUILD/bin/phoneboot" check -c "$PHONEBOOT_SITE_DIR" >&2 ||
     { echo "image: $PHONEBOOT_SITE_DIR does not pass phoneboot check" >&2; exit 1; }
   rm -rf "$OUT/stage/etc/phoneboot"
   cp -a "$PHONEBOOT_SITE_DIR/." "$OUT/stage/etc/phoneboot/"
@@ -58,7 +67,7 @@ fi
 
 # The daemons drop to site.user after binding; the image makes that user and lets it read the configuration
 # (group), which a reload re-reads after the drop. Keys in the folder stay unreadable to everyone else.
-site_user=$("$OUT/build/bin/phoneboot" print-config -c "$OUT/stage/etc/phoneboot" |
+site_user=$("$BUILD/bin/phoneboot" print-config -c "$OUT/stage/etc/phoneboot" |
   awk '/^\[site\]/ { s = 1; next } /^ *\[/ { s = 0 } s && $1 == "user" { gsub(/'\''/, "", $3); print $3 }')
 [ -n "$site_user" ] || { echo "image: no site.user in the configuration" >&2; exit 1; }
 if [ "$site_user" = root ]; then

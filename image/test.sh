@@ -16,7 +16,7 @@ if [ "$(id -u)" -ne 0 ]; then exec sudo -E "$0" "$@"; fi
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=$(cd "${1:-$HERE/out}" && pwd)
 IMAGE="$OUT/phoneboot.qcow2"
-SIM="$OUT/build/bin/phoneboot-sim"
+SIM="$OUT/stage/usr/bin/phoneboot-sim"  # the simulator the image carries, run from the host
 NS=pb-imgtest
 TAP=pbimg0
 BOOT_DEADLINE_S=${PHONEBOOT_BOOT_DEADLINE_S:-300}
