@@ -75,7 +75,7 @@ void UdpWorker::run() noexcept {
       h.msg_flags = 0;
     }
     const int n = ::recvmmsg(socket_.fd(), in_hdr_.data(), kBatch, MSG_WAITFORONE, nullptr);
-    if (n <= 0) continue;  // timeout, EINTR or shutdown: look at stop_ again
+    if (n <= 0) continue;  // EINTR, an error or shutdown(): look at stop_ again
     const double started = now_seconds(CLOCK_MONOTONIC);
     const auto pause = coalescer_.after_batch(static_cast<std::size_t>(n), static_cast<std::uint64_t>(started * 1e9),
                                               static_cast<std::size_t>(n) == kBatch);
