@@ -67,8 +67,9 @@ fi
 
 # The daemons drop to site.user after binding; the image makes that user and lets it read the configuration
 # (group), which a reload re-reads after the drop. Keys in the folder stay unreadable to everyone else.
-site_user=$("$BUILD/bin/phoneboot" print-config -c "$OUT/stage/etc/phoneboot" |
-  awk '/^\[site\]/ { s = 1; next } /^ *\[/ { s = 0 } s && $1 == "user" { gsub(/'\''/, "", $3); print $3 }')
+# shellcheck source-path=SCRIPTDIR source=rootfs/usr/lib/phoneboot/config-value.sh
+. "$HERE/rootfs/usr/lib/phoneboot/config-value.sh"
+site_user=$("$BUILD/bin/phoneboot" print-config -c "$OUT/stage/etc/phoneboot" | config_value site user)
 [ -n "$site_user" ] || { echo "image: no site.user in the configuration" >&2; exit 1; }
 if [ "$site_user" = root ]; then
   user_hook='true'
