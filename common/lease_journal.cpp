@@ -76,6 +76,17 @@ std::vector<std::uint8_t> read_from(const std::string& path, std::uint64_t offse
 
 std::vector<std::uint8_t> read_whole(const std::string& path, bool& exists) { return read_from(path, 0, exists); }
 
+// The generation in the snapshot's header as it is now: 0 when there is none, nullopt when it is unreadable.
+std::optional<std::uint64_t> snapshot_generation_now(const std::string& dir) {
+  const int fd = ::open(snapshot_path(dir).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT ? std::optional<std::uint64_t>{0} : std::nullopt;
+  std::uint8_t header[kHeaderSize];
+  const ssize_t n = ::pread(fd, header, sizeof header, 0);
+  ::close(fd);
+  if (n != static_cast<ssize_t>(sizeof header)) return std::nullopt;
+  return decode_header(FileKind::snapshot, header);
+}
+
 void put_bytes(WireWriter& w, std::span<const std::uint8_t> b, std::size_t max) {
   const std::size_t n = std::min(b.size(), max);
   w.u8(static_cast<std::uint8_t>(n));
@@ -328,6 +339,16 @@ Replay replay(const std::string& dir, bool cut_torn_tail) {
   return result;
 }
 
+Replay replay_while_written(const std::string& dir) {
+  // Journals are deleted only after a newer snapshot is in place: an unchanged snapshot generation means no
+  // journal went missing. Under endless compactions the last attempt is returned as it is.
+  constexpr int kAttempts = 10;
+  for (int attempt = 1;; ++attempt) {
+    Replay result = replay(dir, false);
+    if (attempt == kAttempts || snapshot_generation_now(dir) == result.snapshot_generation) return result;
+  }
+}
+
 void fsync_directory(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) fail("cannot open directory", dir);
@@ -414,7 +435,7 @@ std::size_t Follower::start_over(const std::function<void(const Record&)>& on_re
                                  const std::function<void()>& reset) {
   if (started_ && reset) reset();
   started_ = true;
-  auto all = replay(dir_, false);
+  auto all = replay_while_written(dir_);
   for (const auto& r : all.records) on_record(r);
   generation_ = all.last_generation;
   offset_ = 0;
