@@ -45,4 +45,15 @@ std::optional<Ipv4Prefix> Ipv4Prefix::parse(std::string_view text) noexcept {
 
 std::string Ipv4Prefix::str() const { return address.str() + '/' + std::to_string(length); }
 
+std::string format_mac(std::span<const std::uint8_t> hw) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string s;
+  for (std::size_t i = 0; i < hw.size(); ++i) {
+    if (i > 0) s += ':';
+    s += kDigits[hw[i] >> 4];
+    s += kDigits[hw[i] & 15];
+  }
+  return s;
+}
+
 }  // namespace pb

@@ -1,9 +1,10 @@
 #pragma once
 // IPv4 addresses and prefixes as values: parsed strictly (dotted quad, no leading zeros or shortcuts), kept in
-// host byte order, compared and printed.
+// host byte order, compared and printed; and hardware addresses printed.
 #include <compare>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -29,5 +30,8 @@ struct Ipv4Prefix {
   std::string str() const;
   auto operator<=>(const Ipv4Prefix&) const = default;
 };
+
+// "00:04:f2:aa:bb:cc": a hardware address (chaddr, of any length) as logs and the operator's tools print it.
+std::string format_mac(std::span<const std::uint8_t> hw);
 
 }  // namespace pb

@@ -24,12 +24,6 @@ std::span<const std::uint8_t> as_span(const std::string& s) {
 
 }  // namespace
 
-std::string format_mac(std::span<const std::uint8_t> hw) {
-  std::string s;
-  for (std::size_t i = 0; i < hw.size(); ++i) s += fmt::format("{}{:02x}", i ? ":" : "", hw[i]);
-  return s;
-}
-
 void Outcome::clear() noexcept {
   reply.reset();
   drop.reset();

@@ -75,6 +75,4 @@ class Responder {
   LeaseTable* leases_;
 };
 
-std::string format_mac(std::span<const std::uint8_t> hw);
-
 }  // namespace pb::dhcp

@@ -87,7 +87,7 @@ Server::Server(DaemonContext& context)
 
 Server::~Server() { stop(); }
 
-std::string Server::state_directory(const config::Model& model) { return model.site.state_dir + "/dhcpd"; }
+std::string Server::state_directory(const config::Model& model) { return config::dhcpd_state_dir(model); }
 
 void Server::stop() {
   if (watcher_) watcher_->stop();

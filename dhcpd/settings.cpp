@@ -256,8 +256,7 @@ std::shared_ptr<const Settings> Settings::build(const config::Model& model) {
 
   // The phone inventory: names for every phone with a MAC; a reservation where it gives an IP address.
   if (cfg.use_inventory && !model.site.inventory.empty()) {
-    const auto path = (std::filesystem::path(model.directory) / model.site.inventory).string();
-    auto inv = inventory::load(path);
+    auto inv = inventory::load(config::inventory_path(model));
     for (const auto& p : inv.problems)
       s->warnings.push_back(model.site.inventory + ":" + std::to_string(p.line) + ": " + p.message);
     for (const auto& phone : inv.phones) {

@@ -142,7 +142,7 @@ class DnsService final : public Service {
     dynamic_.clear();
     const auto& s = model_->dnsd;
     if (!s.dynamic_names) return;
-    const std::string dir = s.lease_dir.empty() ? model_->site.state_dir + "/dhcpd" : s.lease_dir;
+    const std::string dir = s.lease_dir.empty() ? config::dhcpd_state_dir(*model_) : s.lease_dir;
     leases_ = std::make_unique<LeaseFollower>(loop_, dir, [this](std::vector<DynamicName> names) {
       log::info("dnsd", "{} dynamic names from DHCP leases", names.size());
       dynamic_ = std::move(names);

@@ -538,8 +538,7 @@ void check_dhcpd(const Model& model, Reporter& report) {
   // The phone inventory: rows dhcpd cannot use are warnings (the rest is served); a missing file is the
   // site check's error.
   if (s.use_inventory && !model.site.inventory.empty()) {
-    const auto path = (std::filesystem::path(model.directory) / model.site.inventory).string();
-    auto inv = inventory::load(path);
+    auto inv = inventory::load(inventory_path(model));
     for (const auto& p : inv.problems)
       if (p.line != 0)
         report.warning("site.inventory", model.site.inventory + ":" + std::to_string(p.line) + ": " + p.message);
@@ -629,6 +628,13 @@ std::vector<ClientClass> builtin_profiles(const Model& model) {
   mitel.option.push_back(o125);
   out.push_back(mitel);
   return out;
+}
+
+std::string dhcpd_state_dir(const Model& model) { return model.site.state_dir + "/dhcpd"; }
+
+std::string inventory_path(const Model& model) {
+  if (model.site.inventory.empty()) return {};
+  return (std::filesystem::path(model.directory) / model.site.inventory).string();
 }
 
 std::string summary_dhcpd(const Model& model) {

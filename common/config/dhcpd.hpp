@@ -262,5 +262,10 @@ std::optional<std::vector<std::uint8_t>> parse_hex_bytes(const std::string& text
 void check_dhcpd(const Model& model, Reporter& report);
 // One line for `phoneboot check`: what this service will serve.
 std::string summary_dhcpd(const Model& model);
+// <site.state_dir>/dhcpd: dhcpd's state, its lease journal (common/lease_journal.hpp) among it, which dnsd and
+// `phoneboot leases` follow read-only.
+std::string dhcpd_state_dir(const Model& model);
+// site.inventory resolved against the configuration folder; empty when no inventory is set.
+std::string inventory_path(const Model& model);
 
 }  // namespace pb::config

@@ -92,7 +92,7 @@ void check_site(const Model& model, Reporter& report) {
   if (site.sip_port == site.sips_port)
     report.error("site.sips_port", "SIP and SIP over TLS cannot share port " + std::to_string(site.sip_port));
   if (!site.inventory.empty()) {
-    std::ifstream f(std::filesystem::path(model.directory) / site.inventory);
+    std::ifstream f(inventory_path(model));
     if (!f) report.error("site.inventory", "cannot read '" + site.inventory + "'");
   }
 }

@@ -31,5 +31,13 @@ TEST(Ipv4Prefix, ParsesAndComputesNetwork) {
     EXPECT_FALSE(Ipv4Prefix::parse(bad)) << bad;
 }
 
+TEST(FormatMac, LowerCaseHexPairsJoinedByColons) {
+  const std::uint8_t mac[] = {0x00, 0x04, 0xF2, 0xAA, 0x0B, 0xCC};
+  EXPECT_EQ(format_mac(mac), "00:04:f2:aa:0b:cc");
+  const std::uint8_t longer[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08};  // chaddr may be up to 16
+  EXPECT_EQ(format_mac(longer), "01:02:03:04:05:06:07:08");
+  EXPECT_EQ(format_mac({}), "");
+}
+
 }  // namespace
 }  // namespace pb
