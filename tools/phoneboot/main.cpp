@@ -1,4 +1,4 @@
-// phoneboot: the operator's command. check, print-config, keys, run, status.
+// phoneboot: the operator's command. check, print-config, keys, run, status, leases, phones.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -6,6 +6,7 @@
 #include "common/config/model.hpp"
 #include "common/log.hpp"
 #include "dnsd/site_zone.hpp"
+#include "tools/phoneboot/leases.hpp"
 #include "tools/phoneboot/status.hpp"
 #include "tools/phoneboot/supervisor.hpp"
 
@@ -39,7 +40,12 @@ int main(int argc, char** argv) {
   auto* keys = app.add_subcommand("keys", "list every configuration key with its default and meaning");
   auto* run = app.add_subcommand("run", "start and supervise the enabled services");
   auto* status = app.add_subcommand("status", "ask each enabled service how it is (exit 3 when one is down)");
-  for (auto* sub : {check, print, run, status}) sub->add_option("-c,--config", dir, "configuration folder");
+  auto* leases = app.add_subcommand("leases", "list the addresses dhcpd has leased, from its lease journal");
+  bool all_leases = false;
+  leases->add_flag("-a,--all", all_leases, "also the released, expired and reclaimed ones");
+  auto* phones = app.add_subcommand("phones", "list the inventory's phones with the address each one holds");
+  for (auto* sub : {check, print, run, status, leases, phones})
+    sub->add_option("-c,--config", dir, "configuration folder");
   CLI11_PARSE(app, argc, argv);
 
   if (*keys) {
@@ -60,6 +66,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*status) return pb::tools::print_status(*model);
+  if (*leases) return pb::tools::print_leases(*model, all_leases);
+  if (*phones) return pb::tools::print_phones(*model);
   if (*print) {
     std::fputs(pb::config::print(*model).c_str(), stdout);
     return 0;
