@@ -17,6 +17,7 @@
 
 #include "common/log.hpp"
 #include "provisiond/http_logic.hpp"
+#include "provisiond/mac_access.hpp"
 #include "provisiond/path.hpp"
 
 namespace pb::prov {
@@ -311,12 +312,24 @@ struct HttpServer::Conn {
     update_poll();
   }
 
+  // A file named after a MAC, asked for by an address that holds no lease of it: answered as a missing file
+  // is (mac_access.hpp), and counted.
+  bool refused_by_mac_access(const http::Request& req) noexcept {
+    MacAccess* access = opt().mac_access;
+    if (access == nullptr || (req.method != http::Method::Get && req.method != http::Method::Head)) return false;
+    auto decoded = percent_decode(req.path);
+    if (!decoded || access->may_read(decoded.value(), Ipv4Address{peer_ip}, std::time(nullptr))) return false;
+    server->stats_.drop("mac-not-leased");
+    return true;
+  }
+
   void start_request(const http::Request& req) noexcept {
     method.assign(req.method_text);
     path.assign(req.path);
     const http::Clock& clock = server->clock();
     const std::size_t head_bytes = req.head_bytes;
-    http::Response r = http::handle(req, server->store_, opt().handler, clock);
+    http::Response r = refused_by_mac_access(req) ? http::error_response(404, !req.keep_alive, clock)
+                                                  : http::handle(req, server->store_, opt().handler, clock);
     if (r.status != 0) {
       const std::uint64_t body = req.content_length.value_or(0);
       if (body > kMaxDiscard) r.close = true;

@@ -22,6 +22,8 @@
 
 namespace pb::prov {
 
+class MacAccess;
+
 struct HttpServerOptions {
   Ipv4Address listen;
   std::uint16_t port = 8088;  // 0: any (tests)
@@ -32,6 +34,7 @@ struct HttpServerOptions {
   std::uint32_t header_timeout_ms = 10000;  // the head; also the longest pause within a PUT body
   std::uint32_t idle_timeout_ms = 30000;
   std::uint32_t send_timeout_ms = 60000;
+  MacAccess* mac_access = nullptr;  // files named after a MAC only to its lease (owned by the service); null: all
 };
 
 // A PUT body's slowest pace, averaged from its first byte on, once header_timeout_ms has passed.

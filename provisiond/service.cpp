@@ -4,6 +4,7 @@
 
 #include "common/log.hpp"
 #include "provisiond/http_server.hpp"
+#include "provisiond/mac_access.hpp"
 #include "provisiond/store.hpp"
 #include "provisiond/tftp_server.hpp"
 #include "provisiond/tls.hpp"
@@ -23,7 +24,7 @@ StoreOptions store_options(const config::Model& m) {
   return o;
 }
 
-HttpServerOptions http_options(const config::Model& m, std::uint16_t port) {
+HttpServerOptions http_options(const config::Model& m, std::uint16_t port, MacAccess& access) {
   const auto& s = m.provisiond;
   HttpServerOptions o;
   o.listen = s.listen;
@@ -39,10 +40,11 @@ HttpServerOptions http_options(const config::Model& m, std::uint16_t port) {
   o.header_timeout_ms = s.limits.header_timeout_ms;
   o.idle_timeout_ms = s.limits.idle_timeout_ms;
   o.send_timeout_ms = s.limits.send_timeout_ms;
+  o.mac_access = &access;
   return o;
 }
 
-TftpServerOptions tftp_options(const config::Model& m) {
+TftpServerOptions tftp_options(const config::Model& m, MacAccess& access) {
   const auto& s = m.provisiond;
   TftpServerOptions o;
   o.listen = s.listen;
@@ -57,6 +59,7 @@ TftpServerOptions tftp_options(const config::Model& m) {
   o.max_transfers = s.tftp.max_transfers;
   o.write = s.tftp.write && s.upload.enabled;
   for (const auto& r : s.tftp.rename) o.rename.push_back({r.pattern, r.replacement});
+  o.mac_access = &access;
   return o;
 }
 
@@ -83,16 +86,17 @@ class ProvisionService final : public Service {
   explicit ProvisionService(DaemonContext& ctx)
       : model_(ctx.model),
         store_(store_options(*ctx.model)),
+        mac_access_(config::dhcpd_state_dir(*ctx.model), config::provisiond_mac_files_leased(*ctx.model)),
         http_stats_(ctx.metrics, "http"),
         https_stats_(ctx.metrics, "https"),
         tftp_stats_(ctx.metrics, "tftp") {
     const auto& s = model_->provisiond;
-    if (s.http) http_.emplace(ctx.loop, store_, http_stats_, http_options(*model_, s.port), nullptr);
+    if (s.http) http_.emplace(ctx.loop, store_, http_stats_, http_options(*model_, s.port, mac_access_), nullptr);
     if (s.https.enabled) {
       tls_ = make_tls_context(tls_options(*model_));
-      https_.emplace(ctx.loop, store_, https_stats_, http_options(*model_, s.https.port), tls_.get());
+      https_.emplace(ctx.loop, store_, https_stats_, http_options(*model_, s.https.port, mac_access_), tls_.get());
     }
-    if (s.tftp.enabled) tftp_.emplace(ctx.loop, store_, tftp_stats_, tftp_options(*model_));
+    if (s.tftp.enabled) tftp_.emplace(ctx.loop, store_, tftp_stats_, tftp_options(*model_, mac_access_));
     log::info("provisiond", "serving '{}'{}{}{}", config::provisiond_root(*model_),
               http_ ? fmt::format(", http port {}", http_->port()) : "",
               https_ ? fmt::format(", https port {}", https_->port()) : "",
@@ -114,9 +118,10 @@ class ProvisionService final : public Service {
     } catch (const std::exception& e) {
       log::error("provisiond", "reload: {}; files and uploads stay as they were", e.what());
     }
-    if (http_) http_->update(http_options(*model, old.port));
-    if (https_) https_->update(http_options(*model, old.https.port));
-    if (tftp_) tftp_->update(tftp_options(*model));
+    mac_access_.set_enabled(config::provisiond_mac_files_leased(*model));
+    if (http_) http_->update(http_options(*model, old.port, mac_access_));
+    if (https_) https_->update(http_options(*model, old.https.port, mac_access_));
+    if (tftp_) tftp_->update(tftp_options(*model, mac_access_));
     model_ = std::move(model);
   }
 
@@ -129,6 +134,7 @@ class ProvisionService final : public Service {
  private:
   std::shared_ptr<const config::Model> model_;
   FileStore store_;
+  MacAccess mac_access_;  // before the servers, which hold a pointer to it
   Stats http_stats_, https_stats_, tftp_stats_;
   SslCtxPtr tls_;
   std::optional<HttpServer> http_, https_;

@@ -6,9 +6,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <stdexcept>
 
 #include "common/log.hpp"
+#include "provisiond/mac_access.hpp"
 
 namespace pb::prov {
 namespace {
@@ -349,6 +351,10 @@ void TftpServer::on_request(const udp::Datagram& d) noexcept {
     const std::string name = rename(req.filename);
     if (name != req.filename) log::debug("provisiond", "tftp: '{}' renamed to '{}'", req.filename, name);
     t->name = name;
+    // A file named after a MAC goes only to the address holding its lease; others hear it is missing.
+    if (options_.mac_access != nullptr &&
+        !options_.mac_access->may_read(name, Ipv4Address{ntohl(d.peer.sin_addr.s_addr)}, std::time(nullptr)))
+      return refuse(tftp::ErrorCode::FileNotFound, "file not found", "mac-not-leased");
     auto opened = store_.open(name, true, uv_now(loop_));
     if (!opened)
       return refuse(code_for(opened.error()),

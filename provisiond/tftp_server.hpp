@@ -26,6 +26,8 @@ struct RenameRule {
   std::string replacement;
 };
 
+class MacAccess;
+
 struct TftpServerOptions {
   Ipv4Address listen;
   std::uint16_t port = 69;  // 0: any (tests)
@@ -33,6 +35,7 @@ struct TftpServerOptions {
   std::uint32_t max_transfers = 1000;
   bool write = false;
   std::vector<RenameRule> rename;
+  MacAccess* mac_access = nullptr;  // files named after a MAC only to its lease (owned by the service); null: all
 };
 
 class TftpServer {

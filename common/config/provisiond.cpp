@@ -27,6 +27,16 @@ std::string check_verify_client(const std::string& mode) {
   return "'" + mode + "' is not one of none, optional, require";
 }
 
+std::string check_mac_files(const std::string& mode) {
+  if (mode == "lease" || mode == "any" || mode == "auto") return {};
+  return "'" + mode + "' is not one of lease, any, auto";
+}
+
+bool provisiond_mac_files_leased(const Model& model) {
+  const std::string& mode = model.provisiond.mac_files;
+  return mode == "lease" || (mode == "auto" && model.dhcpd.common.enabled);
+}
+
 std::string provisiond_root(const Model& model) { return resolve(model, model.provisiond.root, "files"); }
 std::string provisiond_upload_dir(const Model& model) {
   return resolve(model, model.provisiond.upload.directory, "uploads");
@@ -92,6 +102,7 @@ std::string summary_provisiond(const Model& model) {
   if (s.https.enabled) out += ", HTTPS " + std::to_string(s.https.port);
   if (s.tftp.enabled) out += ", TFTP " + std::to_string(s.tftp.port);
   if (s.upload.enabled) out += ", uploads to " + provisiond_upload_dir(model);
+  if (provisiond_mac_files_leased(model)) out += ", files named after a MAC only to its lease";
   return out;
 }
 

@@ -18,6 +18,7 @@ class Reporter;
 struct Model;
 
 std::string check_verify_client(const std::string& mode);
+std::string check_mac_files(const std::string& mode);
 
 struct ProvisiondHttps {
   bool enabled = true;
@@ -152,6 +153,7 @@ struct ProvisiondSection {
   ProvisiondTftp tftp;
   ProvisiondUpload upload;
   ProvisiondLimits limits;
+  std::string mac_files = "auto";  // lease, any, auto (lease when dhcpd is enabled): see provisiond/mac_access.hpp
   bool operator==(const ProvisiondSection&) const = default;
 };
 
@@ -166,12 +168,18 @@ void describe(V& v, ProvisiondSection& s) {
   v.field("tftp", s.tftp, Key{.doc = "TFTP (RFC 1350, 2347-2349, 7440)"});
   v.field("upload", s.upload, Key{.doc = "phone uploads (HTTP PUT, TFTP WRQ)"});
   v.field("limits", s.limits, Key{.doc = "HTTP(S) request and connection limits"});
+  v.field("mac_files", s.mac_files,
+          Key{.doc = "who may read a file named after a phone's MAC (<MAC>.cfg, SEP<MAC>.cnf.xml): lease (only the "
+                     "address dhcpd leased to that MAC), any, or auto (lease when dhcpd is enabled)"},
+          check_mac_files);
 }
 
 // Resolved paths: relative ones are taken from the configuration folder, empty ones from site.state_dir.
 std::string provisiond_root(const Model& model);
 std::string provisiond_upload_dir(const Model& model);
 std::string provisiond_tls_dir(const Model& model);
+// mac_files resolved: true when files named after a MAC go only to the address holding that MAC's lease.
+bool provisiond_mac_files_leased(const Model& model);
 
 // Checks that need the whole set (cross-service rules included); runs after every key loaded.
 void check_provisiond(const Model& model, Reporter& report);

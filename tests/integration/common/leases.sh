@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# `phoneboot leases` and `phoneboot phones` against leases the real appliance gave: the example site with a
-# phone inventory, simulated phones booting from a phone namespace. One phone keeps its lease, one gives it
-# back; the tools must tell them apart, name the listed phones, report the one that never came up, and still
-# answer once dhcpd is gone (they read its journal, not the daemon).
+# What dhcpd's leases decide, against the real appliance: the example site with a phone inventory, phones
+# booting from a phone namespace. One phone keeps its lease, one gives it back. `phoneboot leases` and
+# `phoneboot phones` must tell them apart, name the listed phones, report the one that never came up, and
+# still answer once dhcpd is gone (they read its journal, not the daemon); provisiond must give a file named
+# after a MAC to that MAC's lease holder only.
 set -euo pipefail
 source "$(dirname "$0")/example_appliance.sh" leases pbleaseapp0 pbleaseph0
 sim() { in_phone "$bin/phoneboot-sim" -i pbleaseph0 --timeout-ms 8000 "$@"; }
@@ -57,6 +58,31 @@ check_tables() {
 }
 # dhcpd answers once the lease is durable, so the journal already holds both phones' records.
 check_tables
+
+# provisiond serves a file named after a MAC only to the address holding that MAC's lease (mac_files =
+# "auto" with dhcpd on); to anyone else, over HTTP and TFTP alike, it is missing. Shared files go to all.
+files=$work/state/files
+mkdir -p "$files"
+echo 'lobby secret' > "$files/0004f2000001.cfg"
+echo 'reception secret' > "$files/025042000010.cfg"
+echo 'shared' > "$files/sip.cfg"
+chmod -R a+rX "$files"
+ip -n "$phone" addr add 10.250.0.250/24 dev pbleaseph0  # an address nobody leased
+fetch() { in_phone curl -s --interface "$1" -o /dev/null -w '%{http_code}' "http://10.250.0.2:8088/$2" || true; }
+tftp_get() { in_phone curl -s --interface "$1" "tftp://10.250.0.2/$2" 2>/dev/null || echo "curl exit $?"; }
+[ "$(fetch "$lobby" 0004f2000001.cfg)" = 200 ] || fail "Lobby cannot read its own file over HTTP"
+[ "$(tftp_get "$lobby" 0004f2000001.cfg)" = "lobby secret" ] || fail "Lobby cannot read its own file over TFTP"
+[ "$(fetch "$lobby" 025042000010.cfg)" = 404 ] || fail "Lobby read Reception's file"
+[ "$(fetch 10.250.0.250 0004f2000001.cfg)" = 404 ] || fail "an unleased address read Lobby's file over HTTP"
+[ "$(tftp_get 10.250.0.250 0004f2000001.cfg)" = "curl exit 68" ] \
+  || fail "an unleased address read Lobby's file over TFTP"
+[ "$(fetch 10.250.0.250 sip.cfg)" = 200 ] || fail "a shared file was refused"
+# The first refusal is logged (then at most one line a second).
+grep -q "'/025042000010.cfg' refused to $lobby: it holds no lease of 02:50:42:00:00:10" "$work/log" \
+  || fail "no log line for the refusal"
+metrics=$(ip netns exec "$app" curl -s http://127.0.0.1:9188/metrics)
+echo "$metrics" | grep -Eq 'provisiond_drops_total\{protocol="http",reason="mac-not-leased"\} 2' \
+  || fail "HTTP refusals not counted: $(echo "$metrics" | grep drops)"
 
 # With the appliance stopped, the journal still tells the same.
 kill -TERM "$sup"

@@ -25,7 +25,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# write_site EXTRA_TOML: site.toml for loopback, running as root, state in $STATE, plus the given lines.
+# write_site EXTRA_TOML: site.toml for loopback, running as root, state in $STATE, plus the given lines (in
+# [provisiond]).
 write_site() {
   cat > "$CONF/site.toml" <<EOT
 [site]
@@ -34,6 +35,10 @@ address = "127.0.0.1/8"
 interface = "lo"
 user = "root"
 state_dir = "$STATE"
+
+# provisiond alone, no DHCP of ours: mac_files = "auto" then serves files named after a MAC to anyone.
+[dhcpd]
+enabled = false
 
 [provisiond]
 $1
