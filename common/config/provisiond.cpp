@@ -57,6 +57,10 @@ void check_provisiond(const Model& model, Reporter& report) {
     report.error("provisiond.https.port", "HTTP and HTTPS cannot share port " + std::to_string(s.port));
   if (s.common.metrics_port != 0 && (s.common.metrics_port == s.port || s.common.metrics_port == s.https.port))
     report.error("provisiond.metrics_port", "port " + std::to_string(s.common.metrics_port) + " is already HTTP(S)");
+  // Another DHCP server's leases are not in our journal: every phone's own file would be refused.
+  if (s.mac_files == "lease" && !model.dhcpd.common.enabled)
+    report.warning("provisiond.mac_files",
+                   "\"lease\" with dhcpd disabled: no lease is ever found, so every file named after a MAC is refused");
 
   const auto& tls = s.https;
   if (tls.certificate.empty() != tls.key.empty())

@@ -166,6 +166,24 @@ TEST(Config, NtpOptionElsewhereOrWithSntpdEnabledIsQuiet) {
   EXPECT_EQ(check_ntp_option("enabled = true\n", "code = 42\nvalue = [\"10.250.0.2\"]\n"), "");
 }
 
+// provisiond refuses files named after a MAC to every address but their lease holder's; with dhcpd off and
+// mac_files forced to "lease" no lease will ever exist, which `phoneboot check` says.
+TEST(Config, MacFilesLeaseWithDhcpdDisabledIsAWarning) {
+  const std::string site =
+      "[site]\ndomain = \"lab.voip\"\naddress = \"10.250.0.2/24\"\ninterface = \"eth0\"\n[dhcpd]\nenabled = false\n";
+  auto forced = load_text(site + "[provisiond]\nmac_files = \"lease\"\n");
+  ASSERT_TRUE(forced.model) << forced.diagnostics.str();
+  EXPECT_NE(forced.diagnostics.str().find("provisiond.mac_files: warning: \"lease\" with dhcpd disabled"),
+            std::string::npos)
+      << forced.diagnostics.str();
+  EXPECT_TRUE(provisiond_mac_files_leased(*forced.model));
+  auto automatic = load_text(site);
+  ASSERT_TRUE(automatic.model);
+  EXPECT_EQ(automatic.diagnostics.str(), "");
+  EXPECT_FALSE(provisiond_mac_files_leased(*automatic.model));  // auto: nobody's leases to follow
+  EXPECT_TRUE(provisiond_mac_files_leased(*load_text(site.substr(0, site.find("[dhcpd]"))).model));
+}
+
 TEST(Config, MissingSiteFileIsOneClearError) {
   auto result = load("/nonexistent-phoneboot-dir");
   EXPECT_FALSE(result.model);
