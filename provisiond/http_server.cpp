@@ -19,6 +19,7 @@
 #include "provisiond/http_logic.hpp"
 #include "provisiond/mac_access.hpp"
 #include "provisiond/path.hpp"
+#include "provisiond/phone_fetches.hpp"
 
 namespace pb::prov {
 namespace {
@@ -88,6 +89,7 @@ struct HttpServer::Conn {
   int events = 0;
   std::uint32_t peer_ip;
   std::uint16_t peer_port;
+  bool mac_refused = false;  // the request in progress was refused by MacAccess: not the phone's own fetch
   SslPtr ssl;
   bool handshaken = true;
   bool tls_wants_read = false;
@@ -328,8 +330,9 @@ struct HttpServer::Conn {
     path.assign(req.path);
     const http::Clock& clock = server->clock();
     const std::size_t head_bytes = req.head_bytes;
-    http::Response r = refused_by_mac_access(req) ? http::error_response(404, !req.keep_alive, clock)
-                                                  : http::handle(req, server->store_, opt().handler, clock);
+    mac_refused = refused_by_mac_access(req);
+    http::Response r = mac_refused ? http::error_response(404, !req.keep_alive, clock)
+                                   : http::handle(req, server->store_, opt().handler, clock);
     if (r.status != 0) {
       const std::uint64_t body = req.content_length.value_or(0);
       if (body > kMaxDiscard) r.close = true;
@@ -505,6 +508,9 @@ struct HttpServer::Conn {
   }
 
   void finish_request() noexcept {
+    FetchRecorder* fetches = opt().fetches;
+    if (fetches != nullptr && !mac_refused && (method == "GET" || method == "HEAD"))
+      fetches->record(path, Ipv4Address{peer_ip}, server->protocol_, std::to_string(resp.status));
     if (log::level() > log::Level::info) return;  // the arguments below cost a format each
     log::info("provisiond", "{} {} {} {} {} {} {}ms", server->protocol_, address_text(peer_ip, peer_port), method, path,
               resp.status, sent, now() - started_ms);

@@ -23,6 +23,7 @@
 namespace pb::prov {
 
 class MacAccess;
+class FetchRecorder;
 
 struct HttpServerOptions {
   Ipv4Address listen;
@@ -34,7 +35,8 @@ struct HttpServerOptions {
   std::uint32_t header_timeout_ms = 10000;  // the head; also the longest pause within a PUT body
   std::uint32_t idle_timeout_ms = 30000;
   std::uint32_t send_timeout_ms = 60000;
-  MacAccess* mac_access = nullptr;  // files named after a MAC only to its lease (owned by the service); null: all
+  MacAccess* mac_access = nullptr;   // files named after a MAC only to its lease (owned by the service); null: all
+  FetchRecorder* fetches = nullptr;  // notes each phone's last read (owned by the service); null: none
 };
 
 // A PUT body's slowest pace, averaged from its first byte on, once header_timeout_ms has passed.

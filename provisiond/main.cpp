@@ -3,6 +3,7 @@
 
 #include "common/config/provisiond.hpp"
 #include "common/daemon.hpp"
+#include "common/phone_fetches.hpp"
 #include "provisiond/service.hpp"
 
 int main(int argc, char** argv) {
@@ -12,10 +13,11 @@ int main(int argc, char** argv) {
   spec.start = [](pb::DaemonContext& ctx) { return pb::prov::start_service(ctx); };
   // Every socket is bound before privileges drop; nothing privileged is left to do.
   spec.capabilities = [](const pb::config::Model&) { return std::vector<int>{}; };
-  // Phones' uploads are written after the drop.
+  // Phones' uploads and the record of their fetches are written after the drop.
   spec.writable_directories = [](const pb::config::Model& m) {
-    return m.provisiond.upload.enabled ? std::vector<std::string>{pb::config::provisiond_upload_dir(m)}
-                                       : std::vector<std::string>{};
+    std::vector<std::string> dirs{pb::phone_fetches::directory(m.site.state_dir)};
+    if (m.provisiond.upload.enabled) dirs.push_back(pb::config::provisiond_upload_dir(m));
+    return dirs;
   };
   return pb::run_daemon(argc, argv, spec);
 }

@@ -5,6 +5,7 @@
 #include "common/log.hpp"
 #include "provisiond/http_server.hpp"
 #include "provisiond/mac_access.hpp"
+#include "provisiond/phone_fetches.hpp"
 #include "provisiond/store.hpp"
 #include "provisiond/tftp_server.hpp"
 #include "provisiond/tls.hpp"
@@ -24,7 +25,7 @@ StoreOptions store_options(const config::Model& m) {
   return o;
 }
 
-HttpServerOptions http_options(const config::Model& m, std::uint16_t port, MacAccess& access) {
+HttpServerOptions http_options(const config::Model& m, std::uint16_t port, MacAccess& access, FetchRecorder& fetches) {
   const auto& s = m.provisiond;
   HttpServerOptions o;
   o.listen = s.listen;
@@ -41,10 +42,11 @@ HttpServerOptions http_options(const config::Model& m, std::uint16_t port, MacAc
   o.idle_timeout_ms = s.limits.idle_timeout_ms;
   o.send_timeout_ms = s.limits.send_timeout_ms;
   o.mac_access = &access;
+  o.fetches = &fetches;
   return o;
 }
 
-TftpServerOptions tftp_options(const config::Model& m, MacAccess& access) {
+TftpServerOptions tftp_options(const config::Model& m, MacAccess& access, FetchRecorder& fetches) {
   const auto& s = m.provisiond;
   TftpServerOptions o;
   o.listen = s.listen;
@@ -60,6 +62,7 @@ TftpServerOptions tftp_options(const config::Model& m, MacAccess& access) {
   o.write = s.tftp.write && s.upload.enabled;
   for (const auto& r : s.tftp.rename) o.rename.push_back({r.pattern, r.replacement});
   o.mac_access = &access;
+  o.fetches = &fetches;
   return o;
 }
 
@@ -87,16 +90,19 @@ class ProvisionService final : public Service {
       : model_(ctx.model),
         store_(store_options(*ctx.model)),
         mac_access_(config::dhcpd_state_dir(*ctx.model), config::provisiond_mac_files_leased(*ctx.model)),
+        fetches_(ctx.loop, phone_fetches::path(ctx.model->site.state_dir)),
         http_stats_(ctx.metrics, "http"),
         https_stats_(ctx.metrics, "https"),
         tftp_stats_(ctx.metrics, "tftp") {
     const auto& s = model_->provisiond;
-    if (s.http) http_.emplace(ctx.loop, store_, http_stats_, http_options(*model_, s.port, mac_access_), nullptr);
+    if (s.http)
+      http_.emplace(ctx.loop, store_, http_stats_, http_options(*model_, s.port, mac_access_, fetches_), nullptr);
     if (s.https.enabled) {
       tls_ = make_tls_context(tls_options(*model_));
-      https_.emplace(ctx.loop, store_, https_stats_, http_options(*model_, s.https.port, mac_access_), tls_.get());
+      https_.emplace(ctx.loop, store_, https_stats_, http_options(*model_, s.https.port, mac_access_, fetches_),
+                     tls_.get());
     }
-    if (s.tftp.enabled) tftp_.emplace(ctx.loop, store_, tftp_stats_, tftp_options(*model_, mac_access_));
+    if (s.tftp.enabled) tftp_.emplace(ctx.loop, store_, tftp_stats_, tftp_options(*model_, mac_access_, fetches_));
     log::info("provisiond", "serving '{}'{}{}{}", config::provisiond_root(*model_),
               http_ ? fmt::format(", http port {}", http_->port()) : "",
               https_ ? fmt::format(", https port {}", https_->port()) : "",
@@ -119,9 +125,9 @@ class ProvisionService final : public Service {
       log::error("provisiond", "reload: {}; files and uploads stay as they were", e.what());
     }
     mac_access_.set_enabled(config::provisiond_mac_files_leased(*model));
-    if (http_) http_->update(http_options(*model, old.port, mac_access_));
-    if (https_) https_->update(http_options(*model, old.https.port, mac_access_));
-    if (tftp_) tftp_->update(tftp_options(*model, mac_access_));
+    if (http_) http_->update(http_options(*model, old.port, mac_access_, fetches_));
+    if (https_) https_->update(http_options(*model, old.https.port, mac_access_, fetches_));
+    if (tftp_) tftp_->update(tftp_options(*model, mac_access_, fetches_));
     model_ = std::move(model);
   }
 
@@ -134,7 +140,8 @@ class ProvisionService final : public Service {
  private:
   std::shared_ptr<const config::Model> model_;
   FileStore store_;
-  MacAccess mac_access_;  // before the servers, which hold a pointer to it
+  MacAccess mac_access_;   // before the servers, which hold pointers to these two
+  FetchRecorder fetches_;  // <state_dir>/provisiond/phones
   Stats http_stats_, https_stats_, tftp_stats_;
   SslCtxPtr tls_;
   std::optional<HttpServer> http_, https_;

@@ -11,6 +11,7 @@
 
 #include "common/log.hpp"
 #include "provisiond/mac_access.hpp"
+#include "provisiond/phone_fetches.hpp"
 
 namespace pb::prov {
 namespace {
@@ -329,6 +330,9 @@ void TftpServer::on_request(const udp::Datagram& d) noexcept {
   auto refuse = [&](tftp::ErrorCode code, std::string_view message, const char* why) {
     stats_.drop(why);
     send_error(d.peer, code, message);
+    // A read the phone itself asked for, answered with an error (a refusal by MacAccess is someone else's).
+    if (options_.fetches != nullptr && !req.write && std::string_view(why) != "mac-not-leased")
+      options_.fetches->record(req.filename, Ipv4Address{ntohl(d.peer.sin_addr.s_addr)}, "tftp", error_name(code));
     log::info("provisiond", "tftp {} {} {} {} 0 0ms", peer, kind, req.filename, error_name(code));
   };
   if (transfers_.size() >= options_.max_transfers)
@@ -448,6 +452,8 @@ void TftpServer::finish(Transfer* t) noexcept {
   // (a finished upload that lingers for a repeated final ACK stays ok when the client has already left)
   const char* reason = t->gone ? "client-gone" : t->read ? t->read->reason() : t->write->reason();
   const std::uint64_t bytes = t->read ? t->read->bytes_sent() : t->write->bytes_received();
+  if (options_.fetches != nullptr && t->read)
+    options_.fetches->record(t->name, Ipv4Address{ntohl(t->peer.sin_addr.s_addr)}, "tftp", ok ? "ok" : reason);
   if (ok)
     stats_.requests(std::string("ok")).inc();
   else

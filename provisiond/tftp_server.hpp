@@ -27,6 +27,7 @@ struct RenameRule {
 };
 
 class MacAccess;
+class FetchRecorder;
 
 struct TftpServerOptions {
   Ipv4Address listen;
@@ -35,7 +36,8 @@ struct TftpServerOptions {
   std::uint32_t max_transfers = 1000;
   bool write = false;
   std::vector<RenameRule> rename;
-  MacAccess* mac_access = nullptr;  // files named after a MAC only to its lease (owned by the service); null: all
+  MacAccess* mac_access = nullptr;   // files named after a MAC only to its lease (owned by the service); null: all
+  FetchRecorder* fetches = nullptr;  // notes each phone's last read (owned by the service); null: none
 };
 
 class TftpServer {

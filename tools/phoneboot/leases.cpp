@@ -141,40 +141,53 @@ std::string render_leases(const std::vector<Record>& records, const inventory::I
   return table.str() + fmt::format("{} {}\n", records.size(), records.size() == 1 ? "lease" : "leases");
 }
 
-std::string render_phones(const inventory::Inventory& inventory, const LatestLeases& latest, std::int64_t now) {
+std::string render_phones(const inventory::Inventory& inventory, const LatestLeases& latest,
+                          const std::vector<phone_fetches::Fetch>& fetches, std::int64_t now) {
   const auto leases = by_mac(latest, now);
-  Table table({"PHONE", "MAC", "ADDRESS", "STATE", "LEFT"});
+  std::map<Mac, const phone_fetches::Fetch*> last_fetch;
+  for (const auto& f : fetches) last_fetch[f.mac] = &f;
+  // What the phone last asked provisiond for, and how it went: a 404 there is a file nobody put in place.
+  const auto fetched = [&](const Mac& mac) -> std::string {
+    const auto it = last_fetch.find(mac);
+    if (it == last_fetch.end()) return "-";
+    const phone_fetches::Fetch& f = *it->second;
+    const std::int64_t age = now - f.time;
+    return fmt::format("{} {} {}, {}", f.protocol, printable(f.name), printable(f.status),
+                       age > 0 ? format_duration(age) + " ago" : "just now");
+  };
+  Table table({"PHONE", "MAC", "ADDRESS", "STATE", "LEFT", "LAST FETCH"});
   std::size_t with_mac = 0, holding = 0;
   for (const auto& phone : inventory.phones) {
     const std::string label = printable(phone_label(phone));
     if (!phone.mac) {
       // A SIP Soft Phone is listed by its computer's name: its address comes from the data VLAN's DHCP.
-      table.add({label, "-", "-", "not tracked (" + printable(phone.address) + ")", "-"});
+      table.add({label, "-", "-", "not tracked (" + printable(phone.address) + ")", "-", "-"});
       continue;
     }
     ++with_mac;
     const auto found = leases.find(*phone.mac);
     if (found == leases.end()) {
-      table.add({label, format_mac(*phone.mac), "-", "never seen", "-"});
+      table.add({label, format_mac(*phone.mac), "-", "never seen", "-", fetched(*phone.mac)});
       continue;
     }
     const Record& r = *found->second;
     const bool holds = r.kind == Kind::bound && r.expires > now;
     holding += holds ? 1 : 0;
     table.add({label, format_mac(*phone.mac), r.address.str(), lease_state(r, now),
-               active(r, now) ? time_left(r.expires, now) : "-"});
+               active(r, now) ? time_left(r.expires, now) : "-", fetched(*phone.mac)});
   }
   return table.str() + fmt::format("{} of {} phones with a MAC address hold a lease\n", holding, with_mac);
 }
 
-std::string time_left(std::int64_t expires, std::int64_t now) {
-  const std::int64_t s = expires - now;
+std::string format_duration(std::int64_t s) {
   if (s <= 0) return "-";
   if (s >= 86400) return fmt::format("{}d{:02}h", s / 86400, s % 86400 / 3600);
   if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, s % 3600 / 60);
   if (s >= 60) return fmt::format("{}m{:02}s", s / 60, s % 60);
   return fmt::format("{}s", s);
 }
+
+std::string time_left(std::int64_t expires, std::int64_t now) { return format_duration(expires - now); }
 
 std::string printable(const std::string& text) {
   if (text.empty()) return "-";
@@ -202,7 +215,13 @@ int print_phones(const config::Model& model) {
   if (inv->phones.empty() && !inv->problems.empty()) return 1;  // unreadable: load_inventory said why
   const auto latest = load_leases(model);
   if (!latest) return 1;
-  std::fputs(render_phones(*inv, *latest, now_seconds()).c_str(), stdout);
+  std::vector<phone_fetches::Fetch> fetches;
+  try {
+    fetches = phone_fetches::read(phone_fetches::path(model.site.state_dir));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "phoneboot: %s: the LAST FETCH column stays empty\n", e.what());
+  }
+  std::fputs(render_phones(*inv, *latest, fetches, now_seconds()).c_str(), stdout);
   return 0;
 }
 

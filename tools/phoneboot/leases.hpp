@@ -2,8 +2,8 @@
 // `phoneboot leases` and `phoneboot phones`: what dhcpd has handed out, read from its lease journal
 // (common/lease_journal.hpp) the way dnsd follows it: read-only, so it is safe while dhcpd runs and still
 // answers when dhcpd is down. `phones` joins the journal with the site's phone inventory: which phones of
-// the list hold an address, and which never came up. Everything but the two print_ functions is pure, over
-// the latest record per address and an injected clock, so the tests need no dhcpd.
+// the list hold an address, which never came up, and the last file each asked provisiond for. Everything but
+// the two print_ functions is pure, over the records and an injected clock, so the tests need no daemon.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -12,6 +12,7 @@
 #include "common/config/model.hpp"
 #include "common/inventory.hpp"
 #include "common/lease_journal.hpp"
+#include "common/phone_fetches.hpp"
 
 namespace pb::tools {
 
@@ -36,11 +37,15 @@ std::vector<lease_journal::Record> shown_leases(const LatestLeases& latest, std:
 std::string render_leases(const std::vector<lease_journal::Record>& records, const inventory::Inventory* inventory,
                           std::int64_t now);
 
-// The phone table: every phone of the inventory with its current lease, or why it has none, then a summary
-// line ("2 of 3 phones with a MAC address hold a lease").
-std::string render_phones(const inventory::Inventory& inventory, const LatestLeases& latest, std::int64_t now);
+// The phone table: every phone of the inventory with its current lease, or why it has none, and the last
+// file it asked provisiond for (common/phone_fetches.hpp), then a summary line ("2 of 3 phones with a MAC
+// address hold a lease").
+std::string render_phones(const inventory::Inventory& inventory, const LatestLeases& latest,
+                          const std::vector<phone_fetches::Fetch>& fetches, std::int64_t now);
 
-// "23h59m", "4m05s", "12s": how long until `expires`; "-" when that is past.
+// "2d01h", "23h59m", "4m05s", "12s"; "-" for zero or less.
+std::string format_duration(std::int64_t seconds);
+// How long until `expires`, as format_duration says it.
 std::string time_left(std::int64_t expires, std::int64_t now);
 
 // Client-supplied text (option 12, the vendor class) made safe for a terminal: bytes outside printable ASCII

@@ -84,6 +84,12 @@ metrics=$(ip netns exec "$app" curl -s http://127.0.0.1:9188/metrics)
 echo "$metrics" | grep -Eq 'provisiond_drops_total\{protocol="http",reason="mac-not-leased"\} 2' \
   || fail "HTTP refusals not counted: $(echo "$metrics" | grep drops)"
 
+# provisiond notes each phone's own last fetch (written at most every 2 s) and `phones` shows it; the
+# refused requests above were not the phones' own and are not noted.
+lobby_fetch_shown() { phones | grep -Eq '^Lobby \(7001\) .* tftp 0004f2000001\.cfg ok, '; }
+wait_for lobby_fetch_shown 50 || fail "phones does not show Lobby's last fetch: $(phones)"
+phones | grep -Eq '^Reception \(7002\) .* -$' || fail "a refused request was noted as Reception's fetch: $(phones)"
+
 # With the appliance stopped, the journal still tells the same.
 kill -TERM "$sup"
 wait "$sup" 2>/dev/null || true

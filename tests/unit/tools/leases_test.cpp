@@ -7,6 +7,8 @@
 
 #include <filesystem>
 
+#include "common/phone_fetches.hpp"
+
 namespace pb::tools {
 namespace {
 
@@ -85,27 +87,75 @@ TEST(RenderLeases, PrintsOneAlignedLinePerLeaseWithTheInventorysPhone) {
   EXPECT_EQ(render_leases({}, nullptr, kNow), "ADDRESS  MAC  HOSTNAME  CLASS  PHONE  STATE  LEFT\n0 leases\n");
 }
 
-TEST(RenderPhones, SaysForEveryListedPhoneWhatAddressItHolds) {
+TEST(RenderPhones, SaysForEveryListedPhoneWhatAddressItHoldsAndWhatItFetched) {
   const auto inv = site_inventory();
   // Lobby moved from .10 (released) to .15: the lease it holds now is the one to show. Reception gave its
-  // address back. Storeroom never asked.
+  // address back. Storeroom never asked for an address, yet asked for its file (a static address?), which
+  // is missing.
   const auto latest = latest_of({lease("10.250.0.10", 1, Kind::released, 3600),
                                  lease("10.250.0.15", 1, Kind::bound, 7200), lease("10.250.0.11", 2, Kind::released, 0),
                                  lease("10.250.0.50", 0x50, Kind::bound, 7200)});  // not in the list
-  EXPECT_EQ(render_phones(inv, latest, kNow),
-            "PHONE             MAC                ADDRESS      STATE                        LEFT\n"
-            "Lobby (7001)      00:04:f2:00:00:01  10.250.0.15  bound                        2h00m\n"
-            "Reception (7002)  00:04:f2:00:00:02  10.250.0.11  released                     -\n"
-            "Storeroom (7003)  00:04:f2:00:00:03  -            never seen                   -\n"
-            "Laptop (7004)     -                  -            not tracked (ACCT-LAPTOP-7)  -\n"
+  const std::vector<phone_fetches::Fetch> fetches = {
+      {{0x00, 0x04, 0xf2, 0x00, 0x00, 0x01},
+       kNow - 125,
+       "http",
+       *Ipv4Address::parse("10.250.0.15"),
+       "200",
+       "/0004f2000001.cfg"},
+      {{0x00, 0x04, 0xf2, 0x00, 0x00, 0x03},
+       kNow,
+       "tftp",
+       *Ipv4Address::parse("10.250.0.99"),
+       "file-not-found",
+       "0004f2000003.cfg"},
+  };
+  EXPECT_EQ(render_phones(inv, latest, fetches, kNow),
+            "PHONE             MAC                ADDRESS      STATE                        LEFT   LAST FETCH\n"
+            "Lobby (7001)      00:04:f2:00:00:01  10.250.0.15  bound                        2h00m  "
+            "http /0004f2000001.cfg 200, 2m05s ago\n"
+            "Reception (7002)  00:04:f2:00:00:02  10.250.0.11  released                     -      -\n"
+            "Storeroom (7003)  00:04:f2:00:00:03  -            never seen                   -      "
+            "tftp 0004f2000003.cfg file-not-found, just now\n"
+            "Laptop (7004)     -                  -            not tracked (ACCT-LAPTOP-7)  -      -\n"
             "1 of 3 phones with a MAC address hold a lease\n");
 }
 
 TEST(RenderPhones, AnExpiredLeaseIsNotHeld) {
   const auto latest = latest_of({lease("10.250.0.15", 1, Kind::bound, -30)});
-  const std::string out = render_phones(site_inventory(), latest, kNow);
+  const std::string out = render_phones(site_inventory(), latest, {}, kNow);
   EXPECT_NE(out.find("Lobby (7001)      00:04:f2:00:00:01  10.250.0.15  expired"), std::string::npos) << out;
   EXPECT_NE(out.find("0 of 3 phones with a MAC address hold a lease"), std::string::npos) << out;
+}
+
+// The provisioning record as provisiond writes it and the tools read it back (common/phone_fetches.hpp).
+TEST(PhoneFetches, RoundTripsAndSkipsWhatItCannotRead) {
+  const std::vector<phone_fetches::Fetch> fetches = {
+      {{0x00, 0x04, 0xf2, 0xaa, 0xbb, 0xcc},
+       kNow,
+       "https",
+       *Ipv4Address::parse("10.250.0.15"),
+       "404",
+       "/0004f2aabbcc.cfg"},
+      {{0x02, 0x50, 0x42, 0x00, 0x00, 0x10},
+       kNow - 1,
+       "tftp",
+       *Ipv4Address::parse("10.250.0.16"),
+       "ok",
+       "SEP025042000010.cnf.xml"},
+  };
+  const std::string text = phone_fetches::encode(fetches);
+  EXPECT_EQ(text,
+            "phoneboot-fetches 1\n"
+            "00:04:f2:aa:bb:cc 1800000000 https 10.250.0.15 404 /0004f2aabbcc.cfg\n"
+            "02:50:42:00:00:10 1799999999 tftp 10.250.0.16 ok SEP025042000010.cnf.xml\n");
+  EXPECT_EQ(phone_fetches::decode(text), fetches);
+  // A name with a space or a control byte cannot split a line or a field.
+  auto odd = fetches.front();
+  odd.name = "/a b\nc\x1b.cfg";
+  const auto back = phone_fetches::decode(phone_fetches::encode({odd}));
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].name, "/a?b?c?.cfg");
+  EXPECT_TRUE(phone_fetches::decode("garbage\n00:04:f2 1 http 10.0.0.1 200\n\n").empty());
 }
 
 TEST(TimeLeft, ReadsAtAGlance) {
