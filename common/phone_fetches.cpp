@@ -10,6 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "common/inventory.hpp"
+
 namespace pb::phone_fetches {
 namespace {
 
@@ -38,22 +40,6 @@ std::optional<std::int64_t> number(std::string_view text) {
   return v;
 }
 
-std::optional<std::array<std::uint8_t, 6>> mac_of(std::string_view text) {
-  if (text.size() != 17) return std::nullopt;
-  std::array<std::uint8_t, 6> mac{};
-  for (std::size_t i = 0; i < 6; ++i) {
-    if (i > 0 && text[3 * i - 1] != ':') return std::nullopt;
-    unsigned v = 0;
-    for (char c : text.substr(3 * i, 2)) {
-      const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-      if (d < 0) return std::nullopt;
-      v = v * 16 + static_cast<unsigned>(d);
-    }
-    mac[i] = static_cast<std::uint8_t>(v);
-  }
-  return mac;
-}
-
 }  // namespace
 
 std::string directory(const std::string& state_dir) { return state_dir + "/provisiond"; }
@@ -76,7 +62,7 @@ std::vector<Fetch> decode(std::string_view text) {
     const std::string_view line = text.substr(start, end - start);
     start = end + 1;
     std::size_t at = 0;
-    const auto mac = mac_of(field(line, at));
+    const auto mac = inventory::parse_mac(field(line, at));
     const auto time = number(field(line, at));
     const std::string_view protocol = field(line, at);
     const auto client = Ipv4Address::parse(field(line, at));
