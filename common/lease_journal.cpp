@@ -339,6 +339,13 @@ Replay replay(const std::string& dir, bool cut_torn_tail) {
   return result;
 }
 
+std::optional<std::array<std::uint8_t, 6>> ethernet_mac(const Record& record) noexcept {
+  if (record.htype != 1 || record.hwaddr.size() != 6) return std::nullopt;
+  std::array<std::uint8_t, 6> mac{};
+  std::copy(record.hwaddr.begin(), record.hwaddr.end(), mac.begin());
+  return mac;
+}
+
 Replay replay_while_written(const std::string& dir) {
   // Journals are deleted only after a newer snapshot is in place: an unchanged snapshot generation means no
   // journal went missing. Under endless compactions the last attempt is returned as it is.

@@ -49,6 +49,7 @@
 // dhcpd cuts a torn tail on start; a follower waits for more bytes (the writer may be in the middle of a
 // write). Readers judge a header by the body fields they know: a version that appends fields must keep its
 // torn writes recognisable to older readers.
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -81,6 +82,10 @@ struct Record {
   std::string client_class;             // at most 255 bytes
   bool operator==(const Record&) const = default;
 };
+
+// The client's MAC address when it is an Ethernet client (htype 1, six bytes), as the phone inventory and
+// per-phone file names know it; nullopt for any other hardware type.
+std::optional<std::array<std::uint8_t, 6>> ethernet_mac(const Record& record) noexcept;
 
 std::uint32_t crc32c(std::span<const std::uint8_t> bytes) noexcept;
 

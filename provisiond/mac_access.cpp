@@ -46,13 +46,12 @@ std::optional<Mac> mac_in_name(std::string_view name) noexcept {
 
 void LeaseHolders::apply(const lease_journal::Record& record) {
   const std::uint32_t address = record.address.value;
-  if (record.kind != lease_journal::Kind::bound || record.htype != 1 || record.hwaddr.size() != 6) {
+  const auto mac = lease_journal::ethernet_mac(record);
+  if (record.kind != lease_journal::Kind::bound || !mac) {
     by_address_.erase(address);  // released, declined, reclaimed, or not an Ethernet client
     return;
   }
-  Holder& h = by_address_[address];
-  std::copy(record.hwaddr.begin(), record.hwaddr.end(), h.mac.begin());
-  h.expires = record.expires;
+  by_address_[address] = {*mac, record.expires};
 }
 
 bool LeaseHolders::holds(const Mac& mac, Ipv4Address address, std::int64_t now) const noexcept {

@@ -13,6 +13,7 @@
 namespace pb::tools {
 namespace {
 
+using lease_journal::ethernet_mac;
 using lease_journal::Kind;
 using lease_journal::Record;
 using Mac = std::array<std::uint8_t, 6>;
@@ -43,14 +44,6 @@ class Table {
 
 bool active(const Record& r, std::int64_t now) {
   return (r.kind == Kind::bound || r.kind == Kind::declined) && r.expires > now;
-}
-
-// The MAC address of an Ethernet client (htype 1, six bytes): the key the inventory lists phones by.
-std::optional<Mac> ethernet_mac(const Record& r) {
-  if (r.htype != 1 || r.hwaddr.size() != 6) return std::nullopt;
-  Mac mac;
-  std::copy(r.hwaddr.begin(), r.hwaddr.end(), mac.begin());
-  return mac;
 }
 
 std::string phone_label(const inventory::Phone& phone) {
