@@ -318,7 +318,9 @@ struct HttpServer::Conn {
   // is (mac_access.hpp), and counted.
   bool refused_by_mac_access(const http::Request& req) noexcept {
     MacAccess* access = opt().mac_access;
-    if (access == nullptr || (req.method != http::Method::Get && req.method != http::Method::Head)) return false;
+    if (access == nullptr || !access->enabled() ||
+        (req.method != http::Method::Get && req.method != http::Method::Head))
+      return false;
     auto decoded = percent_decode(req.path);
     if (!decoded || access->may_read(decoded.value(), Ipv4Address{peer_ip}, std::time(nullptr))) return false;
     server->stats_.drop("mac-not-leased");
