@@ -1,11 +1,13 @@
 #include "provisiond/service.hpp"
 
+#include <ctime>
 #include <optional>
 
 #include "common/log.hpp"
 #include "provisiond/http_server.hpp"
 #include "provisiond/mac_access.hpp"
 #include "provisiond/phone_fetches.hpp"
+#include "provisiond/rendered_files.hpp"
 #include "provisiond/store.hpp"
 #include "provisiond/tftp_server.hpp"
 #include "provisiond/tls.hpp"
@@ -84,6 +86,26 @@ TlsOptions tls_options(const config::Model& m) {
   return o;
 }
 
+// Renders provisiond.templates for `model` into the store. The set was checked when it loaded, so an error
+// here means a template or the inventory changed since: the files rendered before stay.
+void render_templates(const config::Model& model, FileStore& store) {
+  const auto rendered = phone_template::render_all(model);
+  for (const auto& p : rendered.problems) {
+    if (p.error)
+      log::error("provisiond", "{}: {}", p.key, p.message);
+    else
+      log::warning("provisiond", "{}: {}", p.key, p.message);
+  }
+  if (!rendered.ok()) {
+    log::error("provisiond", "templates: the files rendered before are served until the next reload");
+    return;
+  }
+  store.set_rendered(make_rendered_files(rendered, store.rendered().get(), std::time(nullptr)));
+  if (!model.provisiond.templates.empty())
+    log::info("provisiond", "{} files rendered from {} templates", rendered.files.size(),
+              model.provisiond.templates.size());
+}
+
 class ProvisionService final : public Service {
  public:
   explicit ProvisionService(DaemonContext& ctx)
@@ -94,6 +116,7 @@ class ProvisionService final : public Service {
         http_stats_(ctx.metrics, "http"),
         https_stats_(ctx.metrics, "https"),
         tftp_stats_(ctx.metrics, "tftp") {
+    render_templates(*model_, store_);
     const auto& s = model_->provisiond;
     if (s.http)
       http_.emplace(ctx.loop, store_, http_stats_, http_options(*model_, s.port, mac_access_, fetches_), nullptr);
@@ -124,6 +147,7 @@ class ProvisionService final : public Service {
     } catch (const std::exception& e) {
       log::error("provisiond", "reload: {}; files and uploads stay as they were", e.what());
     }
+    render_templates(*model, store_);
     mac_access_.set_enabled(config::provisiond_mac_files_leased(*model));
     if (http_) http_->update(http_options(*model, old.port, mac_access_, fetches_));
     if (https_) https_->update(http_options(*model, old.https.port, mac_access_, fetches_));

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -207,6 +208,15 @@ Result<OpenedFile, StoreError> FileStore::open(std::string_view name, bool backs
   auto rel = normalize(name, backslash);
   if (!rel) return Err{from_path_error(rel.error())};
   const std::string& relative = rel.value();
+  if (rendered_ && !rendered_->empty()) {
+    std::string key = relative;
+    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (auto it = rendered_->find(key); it != rendered_->end()) {
+      OpenedFile out;
+      out.cached = it->second;
+      return out;
+    }
+  }
   if (!upload_relative_.empty() && relative.compare(0, upload_relative_.size(), upload_relative_) == 0 &&
       (relative.size() == upload_relative_.size() || relative[upload_relative_.size()] == '/'))
     return Err{StoreError::Forbidden};

@@ -69,6 +69,9 @@ struct OpenedFile {
   const FileMeta& info() const noexcept { return cached ? cached->meta : meta; }
 };
 
+// Files rendered from templates (rendered_files.hpp), by lower-cased relative name.
+using RenderedFiles = std::unordered_map<std::string, std::shared_ptr<const CachedFile>>;
+
 // The openat2(2) system call's shape: returns a descriptor, or -1 with errno set.
 using Openat2Fn = int (*)(int dirfd, const char* path, ::open_how* how, std::size_t size) noexcept;
 
@@ -103,6 +106,10 @@ class FileStore {
   Result<Upload, StoreError> begin_upload(std::string_view name, std::uint64_t expected_size) noexcept;
   Result<bool, StoreError> remove_upload(std::string_view name) noexcept;
 
+  // Rendered files are found before the root's, whatever the case of the request. Set at start and on reload.
+  void set_rendered(std::shared_ptr<const RenderedFiles> files) noexcept { rendered_ = std::move(files); }
+  const auto& rendered() const noexcept { return rendered_; }
+
   const StoreOptions& options() const noexcept { return options_; }
   std::uint64_t cached_bytes() const noexcept { return cache_bytes_; }
   // False once openat2 proved missing or refused and names are confined by the symlink-refusing walk.
@@ -123,6 +130,7 @@ class FileStore {
   std::string upload_relative_;                // the upload directory's path beneath the root, when it is inside it
   bool openat2_ = true;                        // cleared once openat2 is missing or refused; never set back
   std::unordered_map<std::string, std::shared_ptr<CachedFile>> cache_;
+  std::shared_ptr<const RenderedFiles> rendered_;  // null: no templates
   std::uint64_t cache_bytes_ = 0;
   std::uint64_t upload_counter_ = 0;
 };

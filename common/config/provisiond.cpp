@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "common/config/model.hpp"
+#include "common/phone_template.hpp"
 
 namespace pb::config {
 namespace {
@@ -32,6 +33,36 @@ std::string check_mac_files(const std::string& mode) {
   return "'" + mode + "' is not one of lease, any, auto";
 }
 
+std::string check_template_escape(const std::string& mode) {
+  if (mode == "xml" || mode == "none" || mode == "auto") return {};
+  return "'" + mode + "' is not one of xml, none, auto";
+}
+
+// The name a phone asks for, once [MACADDRESS] is filled in: the same rules as a request's path
+// (provisiond/path.hpp), so every rendered file can be asked for.
+std::string check_template_file(const std::string& pattern) {
+  const auto& placeholder = phone_template::mac_placeholder;
+  const auto at = pattern.find(placeholder);
+  if (at == std::string::npos) return "'" + pattern + "' has no [MACADDRESS]: every phone would get the same name";
+  if (pattern.find(placeholder, at + 1) != std::string::npos) return "[MACADDRESS] may appear once";
+  if (pattern.size() > 200) return "longer than 200 characters";
+  std::string_view rest(pattern);
+  rest.remove_prefix(std::min(rest.find_first_not_of('/'), rest.size()));
+  if (rest.empty() || rest.back() == '/') return "'" + pattern + "' names a folder, not a file";
+  for (char c : rest)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '\\' || c == '%')
+      return "'" + pattern + "' has a control character, '\\' or '%'";
+  std::size_t start = 0;
+  while (start <= rest.size()) {
+    const auto end = std::min(rest.find('/', start), rest.size());
+    const std::string_view part = rest.substr(start, end - start);
+    if (part.empty() || part.front() == '.')
+      return "'" + pattern + "' has an empty or hidden ('.') folder or file name, which is never served";
+    start = end + 1;
+  }
+  return {};
+}
+
 bool provisiond_mac_files_leased(const Model& model) {
   const std::string& mode = model.provisiond.mac_files;
   return mode == "lease" || (mode == "auto" && model.dhcpd.common.enabled);
@@ -42,6 +73,33 @@ std::string provisiond_upload_dir(const Model& model) {
   return resolve(model, model.provisiond.upload.directory, "uploads");
 }
 std::string provisiond_tls_dir(const Model& model) { return (fs::path(model.site.state_dir) / "tls").string(); }
+
+namespace {
+
+// Renders every template for every phone, so a template that will not compile or fill stops the set here.
+void check_templates(const Model& model, Reporter& report) {
+  if (model.provisiond.templates.empty()) return;
+  const auto rendered = phone_template::render_all(model);
+  for (const auto& p : rendered.problems) {
+    if (p.error)
+      report.error(p.key, p.message);
+    else
+      report.warning(p.key, p.message);
+  }
+  // A file of the same name in the root is never served: say so, once per template.
+  const fs::path root = provisiond_root(model);
+  std::vector<bool> warned(model.provisiond.templates.size());
+  for (const auto& f : rendered.files) {
+    std::error_code ec;
+    if (warned[f.template_index] || !fs::exists(root / f.name, ec)) continue;
+    warned[f.template_index] = true;
+    report.warning("provisiond.templates[" + std::to_string(f.template_index) + "].file",
+                   "'" + (root / f.name).string() + "' is not served: the file rendered for inventory line " +
+                       std::to_string(f.phone_line) + " takes its place");
+  }
+}
+
+}  // namespace
 
 void check_provisiond(const Model& model, Reporter& report) {
   const auto& s = model.provisiond;
@@ -61,6 +119,8 @@ void check_provisiond(const Model& model, Reporter& report) {
   if (s.mac_files == "lease" && !model.dhcpd.common.enabled)
     report.warning("provisiond.mac_files",
                    "\"lease\" with dhcpd disabled: no lease is ever found, so every file named after a MAC is refused");
+
+  check_templates(model, report);
 
   const auto& tls = s.https;
   if (tls.certificate.empty() != tls.key.empty())
@@ -107,6 +167,11 @@ std::string summary_provisiond(const Model& model) {
   if (s.tftp.enabled) out += ", TFTP " + std::to_string(s.tftp.port);
   if (s.upload.enabled) out += ", uploads to " + provisiond_upload_dir(model);
   if (provisiond_mac_files_leased(model)) out += ", files named after a MAC only to its lease";
+  if (!s.templates.empty()) {
+    const auto rendered = phone_template::render_all(model);
+    out += ", " + std::to_string(rendered.files.size()) + " files rendered from " + std::to_string(s.templates.size()) +
+           (s.templates.size() == 1 ? " template" : " templates");
+  }
   return out;
 }
 

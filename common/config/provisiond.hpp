@@ -19,6 +19,8 @@ struct Model;
 
 std::string check_verify_client(const std::string& mode);
 std::string check_mac_files(const std::string& mode);
+std::string check_template_escape(const std::string& mode);
+std::string check_template_file(const std::string& pattern);
 
 struct ProvisiondHttps {
   bool enabled = true;
@@ -143,6 +145,36 @@ void describe(V& v, ProvisiondLimits& s) {
   v.field("cache_bytes", s.cache_bytes, Key{.doc = "memory for cached files"});
 }
 
+// A per-phone file rendered from a template and the phone inventory (common/phone_template.hpp): every phone
+// of site.inventory with a MAC address (and the Template or Model column given, when set) gets a file named
+// `file` with [MACADDRESS] replaced by its MAC, filled from `source`.
+struct ProvisiondTemplate {
+  std::string file;             // "[MACADDRESS]-registration.cfg"
+  std::string source;           // template path, relative to the configuration folder
+  std::string if_template;      // only phones whose inventory Template column is this (case ignored)
+  std::string if_model;         // only phones whose inventory Model column is this (case ignored)
+  std::string escape = "auto";  // xml, none, auto (xml when the template starts with '<')
+  bool operator==(const ProvisiondTemplate&) const = default;
+};
+
+template <class V>
+void describe(V& v, ProvisiondTemplate& s) {
+  v.field("file", s.file,
+          Key{.doc = "name of the rendered file; [MACADDRESS] is the phone's MAC (0004f2aabbcc), as in seeds/001's "
+                     "config_files",
+              .required = true},
+          check_template_file);
+  v.field("source", s.source,
+          Key{.doc = "the template (Mustache: {{extension}}, {{#call_servers}}..{{/call_servers}}), relative to the "
+                     "configuration folder",
+              .required = true});
+  v.field("if_template", s.if_template, Key{.doc = "only phones whose inventory Template column is this"});
+  v.field("if_model", s.if_model, Key{.doc = "only phones whose inventory Model column is this"});
+  v.field("escape", s.escape,
+          Key{.doc = "escaping of {{values}}: xml, none, or auto (xml when the template starts with '<')"},
+          check_template_escape);
+}
+
 struct ProvisiondSection {
   ServiceCommon common{.metrics_port = 9188};
   std::string root;    // empty: <site.state_dir>/files
@@ -154,6 +186,7 @@ struct ProvisiondSection {
   ProvisiondUpload upload;
   ProvisiondLimits limits;
   std::string mac_files = "auto";  // lease, any, auto (lease when dhcpd is enabled): see provisiond/mac_access.hpp
+  std::vector<ProvisiondTemplate> templates;
   bool operator==(const ProvisiondSection&) const = default;
 };
 
@@ -172,6 +205,7 @@ void describe(V& v, ProvisiondSection& s) {
           Key{.doc = "who may read a file named after a phone's MAC (<MAC>.cfg, SEP<MAC>.cnf.xml): lease (only the "
                      "address dhcpd leased to that MAC), any, or auto (lease when dhcpd is enabled)"},
           check_mac_files);
+  v.field("templates", s.templates, Key{.doc = "per-phone files rendered from templates and site.inventory"});
 }
 
 // Resolved paths: relative ones are taken from the configuration folder, empty ones from site.state_dir.
