@@ -242,7 +242,7 @@ Rendered render_all(const config::Model& model) {
         owner.erase(it);
         continue;
       }
-      out.files.push_back({std::move(name), std::move(text).value(), i, phone.line});
+      out.files.push_back({std::move(name), std::move(text).value(), i, phone.line, *phone.mac, phone.name});
     }
   }
   return out;

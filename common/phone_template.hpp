@@ -12,7 +12,9 @@
 //   site.domain, site.address, site.timezone, site.vlan, site.provision_url, site.provision_host,
 //   site.sip_port, site.sips_port, site.time_server (the appliance's address when sntpd runs, else empty)
 //   call_servers                     a list: index (1, 2, ...), name, fqdn, address
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,8 @@ struct File {
   std::string content;
   std::size_t template_index = 0;  // into model.provisiond.templates
   std::size_t phone_line = 0;      // the phone's inventory line
+  std::array<std::uint8_t, 6> mac{};
+  std::string phone_name;  // the row's Name
 };
 
 struct Problem {

@@ -10,6 +10,8 @@
 #include <ctime>
 #include <optional>
 
+#include "tools/phoneboot/table.hpp"
+
 namespace pb::tools {
 namespace {
 
@@ -17,30 +19,6 @@ using lease_journal::ethernet_mac;
 using lease_journal::Kind;
 using lease_journal::Record;
 using Mac = std::array<std::uint8_t, 6>;
-
-// Columns padded to their widest cell, two spaces apart; the last one is not padded.
-class Table {
- public:
-  explicit Table(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
-  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
-
-  std::string str() const {
-    std::vector<std::size_t> width(rows_.front().size(), 0);
-    for (const auto& row : rows_)
-      for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
-    std::string out;
-    for (const auto& row : rows_) {
-      std::string line;
-      for (std::size_t i = 0; i < row.size(); ++i)
-        line += i + 1 < row.size() ? fmt::format("{:<{}}  ", row[i], width[i]) : row[i];
-      out += line + '\n';
-    }
-    return out;
-  }
-
- private:
-  std::vector<std::vector<std::string>> rows_;
-};
 
 bool active(const Record& r, std::int64_t now) {
   return (r.kind == Kind::bound || r.kind == Kind::declined) && r.expires > now;

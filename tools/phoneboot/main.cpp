@@ -1,4 +1,4 @@
-// phoneboot: the operator's command. check, print-config, keys, run, status, leases, phones.
+// phoneboot: the operator's command. check, print-config, keys, run, status, leases, phones, render.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -7,6 +7,7 @@
 #include "common/log.hpp"
 #include "dnsd/site_zone.hpp"
 #include "tools/phoneboot/leases.hpp"
+#include "tools/phoneboot/render.hpp"
 #include "tools/phoneboot/status.hpp"
 #include "tools/phoneboot/supervisor.hpp"
 
@@ -44,7 +45,10 @@ int main(int argc, char** argv) {
   bool all_leases = false;
   leases->add_flag("-a,--all", all_leases, "also the released, expired and reclaimed ones");
   auto* phones = app.add_subcommand("phones", "list the inventory's phones with the address each one holds");
-  for (auto* sub : {check, print, run, status, leases, phones})
+  auto* render = app.add_subcommand("render", "show the per-phone files rendered from provisiond.templates");
+  std::string render_what;
+  render->add_option("file-or-mac", render_what, "a rendered file to print, or a phone's MAC to list its files");
+  for (auto* sub : {check, print, run, status, leases, phones, render})
     sub->add_option("-c,--config", dir, "configuration folder");
   CLI11_PARSE(app, argc, argv);
 
@@ -68,6 +72,7 @@ int main(int argc, char** argv) {
   if (*status) return pb::tools::print_status(*model);
   if (*leases) return pb::tools::print_leases(*model, all_leases);
   if (*phones) return pb::tools::print_phones(*model);
+  if (*render) return pb::tools::print_rendered(*model, render_what);
   if (*print) {
     std::fputs(pb::config::print(*model).c_str(), stdout);
     return 0;

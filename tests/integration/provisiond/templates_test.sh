@@ -2,7 +2,8 @@
 # Per-phone files rendered from templates and the phone inventory (provisiond.templates): served over HTTP and
 # TFTP whatever the case of the name, in place of a root file of the same name, with ETags that survive a
 # reload that did not change them; a reload applies an inventory edit, refuses a broken template (the files
-# rendered before stay) and takes the files away with the templates. `phoneboot check` says the same.
+# rendered before stay) and takes the files away with the templates. `phoneboot check` says the same, and
+# `phoneboot render` prints the very bytes provisiond serves.
 source "$(dirname "$0")/lib.sh"
 PORT=18040
 METRICS=18041
@@ -101,6 +102,14 @@ check "HTTP: a phone with another template has no Polycom file" "404" "$(code $U
 check "HTTP: a MAC not in the inventory" "404" "$(code $URL/0004f2aabb09-registration.cfg)"
 etag=$(curl -s -D - -o /dev/null $URL/0004f2aabb01-registration.cfg | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}')
 check "HTTP: If-None-Match with the ETag" "304" "$(code -H "If-None-Match: $etag" $URL/0004f2aabb01-registration.cfg)"
+
+# phoneboot render shows the bytes provisiond serves, and which files a phone gets.
+curl -s $URL/0004f2aabb01-registration.cfg -o served.cfg
+"$PHONEBOOT_BIN/phoneboot" render -c "$CONF" 0004F2AABB01-registration.cfg > rendered.cfg
+cmp -s served.cfg rendered.cfg && pass "phoneboot render prints what provisiond serves" ||
+  fail "phoneboot render: $(diff served.cfg rendered.cfg)"
+check "phoneboot render MAC lists that phone's file" "0004f2aabb02-registration.cfg" \
+  "$("$PHONEBOOT_BIN/phoneboot" render -c "$CONF" 00:04:f2:aa:bb:02 | awk 'NR == 2 {print $1}')"
 
 tftp 127.0.0.1 $TFTP_PORT -m octet -c get SEP001122334455.cnf.xml cisco.out
 check "TFTP: the Cisco phone's file" \

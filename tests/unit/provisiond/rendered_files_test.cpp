@@ -13,8 +13,9 @@ namespace fs = std::filesystem;
 
 phone_template::Rendered two_files(std::string second) {
   phone_template::Rendered r;
-  r.files.push_back({"0004f2aabb01.cfg", "<one/>", 0, 2});
-  r.files.push_back({"cisco/SEP0004F2AABB02.cnf.xml", std::move(second), 1, 3});
+  r.files.push_back({"0004f2aabb01.cfg", "<one/>", 0, 2, {0x00, 0x04, 0xf2, 0xaa, 0xbb, 0x01}, "Lobby"});
+  r.files.push_back(
+      {"cisco/SEP0004F2AABB02.cnf.xml", std::move(second), 1, 3, {0x00, 0x04, 0xf2, 0xaa, 0xbb, 0x02}, "Desk"});
   return r;
 }
 
