@@ -20,6 +20,7 @@
 #include "provisiond/mac_access.hpp"
 #include "provisiond/path.hpp"
 #include "provisiond/phone_fetches.hpp"
+#include "provisiond/proxy_cache.hpp"
 
 namespace pb::prov {
 namespace {
@@ -77,7 +78,8 @@ struct HttpServer::Lingering {
 };
 
 struct HttpServer::Conn {
-  enum class State { Head, Body, Write };
+  // Proxy: the request waits for the caching proxy's fetch; the socket is not watched meanwhile.
+  enum class State { Head, Body, Write, Proxy };
 
   Conn(HttpServer* s, int socket, std::uint32_t ip, std::uint16_t port)
       : server(s), fd(socket), peer_ip(ip), peer_port(port), parser(s->options_.limits) {}
@@ -117,6 +119,8 @@ struct HttpServer::Conn {
 
   std::string method = "-", path = "-";
   std::uint64_t started_ms = 0;
+  // A proxy fetch may end after this connection did: its callback holds this weakly.
+  std::shared_ptr<int> token = std::make_shared<int>(0);
 
   std::uint64_t now() const noexcept { return uv_now(server->loop_); }
   const HttpServerOptions& opt() const noexcept { return server->options_; }
@@ -145,6 +149,11 @@ struct HttpServer::Conn {
 
   void update_poll() noexcept {
     if (dead) return;
+    if (state == State::Proxy) {
+      if (poll && events != 0) uv_poll_stop(poll->get());
+      events = 0;
+      return;
+    }
     if (state == State::Write)
       set_events(UV_WRITABLE | (tls_wants_read ? UV_READABLE : 0));
     else
@@ -227,7 +236,7 @@ struct HttpServer::Conn {
   }
 
   void process() noexcept {
-    while (!dead) {
+    while (!dead && state != State::Proxy) {
       if (state == State::Head) {
         if (discard_left > 0) {
           const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(discard_left, in.size()));
@@ -335,14 +344,8 @@ struct HttpServer::Conn {
     mac_refused = refused_by_mac_access(req);
     http::Response r = mac_refused ? http::error_response(404, !req.keep_alive, clock)
                                    : http::handle(req, server->store_, opt().handler, clock);
-    if (r.status != 0) {
-      const std::uint64_t body = req.content_length.value_or(0);
-      if (body > kMaxDiscard) r.close = true;
-      in.erase(0, head_bytes);
-      if (!r.close) discard_left = body;
-      respond(std::move(r));
-      return;
-    }
+    if (r.status == 404 && !mac_refused && ask_proxy(req, r)) return;
+    if (r.status != 0) return answer(req, std::move(r));
     // An accepted PUT: stream the body into a temporary upload file.
     auto decoded = percent_decode(req.path);
     auto up = server->store_.begin_upload(decoded ? decoded.value() : std::string(), *req.content_length);
@@ -368,6 +371,50 @@ struct HttpServer::Conn {
       else
         (void)!::send(fd.get(), k100.data(), k100.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     }
+  }
+
+  // A body-less answer (or a refused PUT) to `req`, whose head is still at the front of `in`.
+  void answer(const http::Request& req, http::Response r) noexcept {
+    const std::uint64_t body = req.content_length.value_or(0);
+    if (body > kMaxDiscard) r.close = true;
+    in.erase(0, req.head_bytes);
+    if (!r.close) discard_left = body;
+    respond(std::move(r));
+  }
+
+  // A GET or HEAD of a name the root does not have goes to the caching proxy: its kept copy (or 404) in `r`
+  // now, or, when it must be fetched first, true: the request waits, its head left in `in`.
+  bool ask_proxy(const http::Request& req, http::Response& r) noexcept {
+    ProxyCache* proxy = opt().proxy;
+    if (proxy == nullptr || (req.method != http::Method::Get && req.method != http::Method::Head)) return false;
+    auto decoded = percent_decode(req.path);
+    if (!decoded) return false;
+    auto relative = normalize(decoded.value(), false);
+    if (!relative) return false;
+    if (proxy->lookup(relative.value()) == ProxyCache::Lookup::serve) {
+      r = http::handle(req, proxy->store(), opt().handler, server->clock());
+      return false;
+    }
+    state = State::Proxy;
+    deadline = 0;  // the fetch has timeouts of its own, and always ends
+    std::weak_ptr<int> alive = token;
+    Conn* conn = this;
+    proxy->fetch(relative.value(), [alive, conn] {
+      if (alive.expired()) return;
+      conn->after_fetch();
+      if (conn->dead) conn->server->destroy(conn);
+    });
+    return true;
+  }
+
+  // The fetch ended: the request, parsed again from the same bytes, is answered from the kept copies.
+  void after_fetch() noexcept {
+    http::Request req;
+    parser.reset();
+    if (parser.parse(in, req).status != http::Status::Complete) return close();
+    state = State::Head;
+    answer(req, http::handle(req, opt().proxy->store(), opt().handler, server->clock()));
+    process();
   }
 
   void respond(http::Response r) noexcept {

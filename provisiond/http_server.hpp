@@ -24,6 +24,7 @@ namespace pb::prov {
 
 class MacAccess;
 class FetchRecorder;
+class ProxyCache;
 
 struct HttpServerOptions {
   Ipv4Address listen;
@@ -37,6 +38,7 @@ struct HttpServerOptions {
   std::uint32_t send_timeout_ms = 60000;
   MacAccess* mac_access = nullptr;   // files named after a MAC only to its lease (owned by the service); null: all
   FetchRecorder* fetches = nullptr;  // notes each phone's last read (owned by the service); null: none
+  ProxyCache* proxy = nullptr;       // names the root lacks, from the upstream (owned by the service); null: none
 };
 
 // A PUT body's slowest pace, averaged from its first byte on, once header_timeout_ms has passed.

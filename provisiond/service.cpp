@@ -2,11 +2,14 @@
 
 #include <ctime>
 #include <optional>
+#include <stdexcept>
 
 #include "common/log.hpp"
+#include "common/upstream_url.hpp"
 #include "provisiond/http_server.hpp"
 #include "provisiond/mac_access.hpp"
 #include "provisiond/phone_fetches.hpp"
+#include "provisiond/proxy_cache.hpp"
 #include "provisiond/rendered_files.hpp"
 #include "provisiond/store.hpp"
 #include "provisiond/tftp_server.hpp"
@@ -27,7 +30,8 @@ StoreOptions store_options(const config::Model& m) {
   return o;
 }
 
-HttpServerOptions http_options(const config::Model& m, std::uint16_t port, MacAccess& access, FetchRecorder& fetches) {
+HttpServerOptions http_options(const config::Model& m, std::uint16_t port, MacAccess& access, FetchRecorder& fetches,
+                               ProxyCache* proxy) {
   const auto& s = m.provisiond;
   HttpServerOptions o;
   o.listen = s.listen;
@@ -45,10 +49,11 @@ HttpServerOptions http_options(const config::Model& m, std::uint16_t port, MacAc
   o.send_timeout_ms = s.limits.send_timeout_ms;
   o.mac_access = &access;
   o.fetches = &fetches;
+  o.proxy = proxy;
   return o;
 }
 
-TftpServerOptions tftp_options(const config::Model& m, MacAccess& access, FetchRecorder& fetches) {
+TftpServerOptions tftp_options(const config::Model& m, MacAccess& access, FetchRecorder& fetches, ProxyCache* proxy) {
   const auto& s = m.provisiond;
   TftpServerOptions o;
   o.listen = s.listen;
@@ -65,7 +70,28 @@ TftpServerOptions tftp_options(const config::Model& m, MacAccess& access, FetchR
   for (const auto& r : s.tftp.rename) o.rename.push_back({r.pattern, r.replacement});
   o.mac_access = &access;
   o.fetches = &fetches;
+  o.proxy = proxy;
   return o;
+}
+
+// The caching proxy, when provisiond.proxy.upstream is set (checked when the set loaded).
+std::unique_ptr<ProxyCache> make_proxy(const config::Model& m, uv_loop_t* loop, metrics::Registry& registry) {
+  const auto& p = m.provisiond.proxy;
+  if (p.upstream.empty()) return nullptr;
+  std::string why;
+  auto url = parse_upstream_url(p.upstream, why);
+  if (!url) throw std::runtime_error("provisiond.proxy.upstream: " + why);
+  UpstreamOptions up;
+  up.url = *url;
+  up.timeout_ms = p.timeout_ms;
+  up.max_file_bytes = p.max_file_bytes;
+  ProxyOptions o;
+  o.directory = config::provisiond_proxy_dir(m);
+  o.upstream = p.upstream;
+  o.fresh_ms = std::uint64_t{p.fresh_s} * 1000;
+  o.retry_ms = std::uint64_t{p.retry_s} * 1000;
+  o.now_ms = [loop] { return uv_now(loop); };
+  return std::make_unique<ProxyCache>(std::move(o), std::make_unique<UpstreamFetcher>(loop, std::move(up)), registry);
 }
 
 std::string resolve(const config::Model& m, const std::string& path) {
@@ -113,19 +139,22 @@ class ProvisionService final : public Service {
         store_(store_options(*ctx.model)),
         mac_access_(config::dhcpd_state_dir(*ctx.model), config::provisiond_mac_files_leased(*ctx.model)),
         fetches_(ctx.loop, phone_fetches::path(ctx.model->site.state_dir)),
+        proxy_(make_proxy(*ctx.model, ctx.loop, ctx.metrics)),
         http_stats_(ctx.metrics, "http"),
         https_stats_(ctx.metrics, "https"),
         tftp_stats_(ctx.metrics, "tftp") {
     render_templates(*model_, store_);
     const auto& s = model_->provisiond;
     if (s.http)
-      http_.emplace(ctx.loop, store_, http_stats_, http_options(*model_, s.port, mac_access_, fetches_), nullptr);
+      http_.emplace(ctx.loop, store_, http_stats_, http_options(*model_, s.port, mac_access_, fetches_, proxy_.get()),
+                    nullptr);
     if (s.https.enabled) {
       tls_ = make_tls_context(tls_options(*model_));
-      https_.emplace(ctx.loop, store_, https_stats_, http_options(*model_, s.https.port, mac_access_, fetches_),
-                     tls_.get());
+      https_.emplace(ctx.loop, store_, https_stats_,
+                     http_options(*model_, s.https.port, mac_access_, fetches_, proxy_.get()), tls_.get());
     }
-    if (s.tftp.enabled) tftp_.emplace(ctx.loop, store_, tftp_stats_, tftp_options(*model_, mac_access_, fetches_));
+    if (s.tftp.enabled)
+      tftp_.emplace(ctx.loop, store_, tftp_stats_, tftp_options(*model_, mac_access_, fetches_, proxy_.get()));
     log::info("provisiond", "serving '{}'{}{}{}", config::provisiond_root(*model_),
               http_ ? fmt::format(", http port {}", http_->port()) : "",
               https_ ? fmt::format(", https port {}", https_->port()) : "",
@@ -137,9 +166,9 @@ class ProvisionService final : public Service {
     const auto& s = model->provisiond;
     if (s.port != old.port || s.https.port != old.https.port || s.http != old.http ||
         s.https.enabled != old.https.enabled || !(s.listen == old.listen) || !(s.https == old.https) ||
-        s.tftp.port != old.tftp.port || s.tftp.enabled != old.tftp.enabled)
+        s.tftp.port != old.tftp.port || s.tftp.enabled != old.tftp.enabled || !(s.proxy == old.proxy))
       log::warning("provisiond",
-                   "listening address, ports, TLS settings and turning a protocol on or off change "
+                   "listening address, ports, TLS settings, the proxy and turning a protocol on or off change "
                    "on restart; the rest applies now");
     // The store first: the servers' new upload rules must find the caps and the directory they expect.
     try {
@@ -149,9 +178,9 @@ class ProvisionService final : public Service {
     }
     render_templates(*model, store_);
     mac_access_.set_enabled(config::provisiond_mac_files_leased(*model));
-    if (http_) http_->update(http_options(*model, old.port, mac_access_, fetches_));
-    if (https_) https_->update(http_options(*model, old.https.port, mac_access_, fetches_));
-    if (tftp_) tftp_->update(tftp_options(*model, mac_access_, fetches_));
+    if (http_) http_->update(http_options(*model, old.port, mac_access_, fetches_, proxy_.get()));
+    if (https_) https_->update(http_options(*model, old.https.port, mac_access_, fetches_, proxy_.get()));
+    if (tftp_) tftp_->update(tftp_options(*model, mac_access_, fetches_, proxy_.get()));
     model_ = std::move(model);
   }
 
@@ -164,8 +193,9 @@ class ProvisionService final : public Service {
  private:
   std::shared_ptr<const config::Model> model_;
   FileStore store_;
-  MacAccess mac_access_;   // before the servers, which hold pointers to these two
-  FetchRecorder fetches_;  // <state_dir>/provisiond/phones
+  MacAccess mac_access_;               // before the servers, which hold pointers to these two
+  FetchRecorder fetches_;              // <state_dir>/provisiond/phones
+  std::unique_ptr<ProxyCache> proxy_;  // null: no upstream; before the servers, which point at it
   Stats http_stats_, https_stats_, tftp_stats_;
   SslCtxPtr tls_;
   std::optional<HttpServer> http_, https_;

@@ -204,6 +204,13 @@ Result<UniqueFd, StoreError> FileStore::open_beneath(const std::string& relative
   return UniqueFd(fd);
 }
 
+void FileStore::forget(const std::string& relative) noexcept {
+  auto it = cache_.find(relative);
+  if (it == cache_.end()) return;
+  cache_bytes_ -= it->second->content.size();
+  cache_.erase(it);
+}
+
 Result<OpenedFile, StoreError> FileStore::open(std::string_view name, bool backslash, std::uint64_t now_ms) noexcept {
   auto rel = normalize(name, backslash);
   if (!rel) return Err{from_path_error(rel.error())};

@@ -106,6 +106,9 @@ class FileStore {
   Result<Upload, StoreError> begin_upload(std::string_view name, std::uint64_t expected_size) noexcept;
   Result<bool, StoreError> remove_upload(std::string_view name) noexcept;
 
+  // Drops the in-memory copy of `relative` (a normalized name): its file was just replaced or removed.
+  void forget(const std::string& relative) noexcept;
+
   // Rendered files are found before the root's, whatever the case of the request. Set at start and on reload.
   void set_rendered(std::shared_ptr<const RenderedFiles> files) noexcept { rendered_ = std::move(files); }
   const auto& rendered() const noexcept { return rendered_; }

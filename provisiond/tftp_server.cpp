@@ -11,7 +11,9 @@
 
 #include "common/log.hpp"
 #include "provisiond/mac_access.hpp"
+#include "provisiond/path.hpp"
 #include "provisiond/phone_fetches.hpp"
+#include "provisiond/proxy_cache.hpp"
 
 namespace pb::prov {
 namespace {
@@ -320,7 +322,7 @@ void TftpServer::on_request(const udp::Datagram& d) noexcept {
     return;
   }
   const std::uint64_t key = key_of(d.peer);
-  if (transfers_.count(key) != 0) {
+  if (transfers_.count(key) != 0 || waiting_.count(key) != 0) {
     stats_.drop("duplicate-request");  // the client repeated its request before our first answer came
     return;
   }
@@ -360,6 +362,10 @@ void TftpServer::on_request(const udp::Datagram& d) noexcept {
         !options_.mac_access->may_read(name, Ipv4Address{ntohl(d.peer.sin_addr.s_addr)}, std::time(nullptr)))
       return refuse(tftp::ErrorCode::FileNotFound, "file not found", "mac-not-leased");
     auto opened = store_.open(name, true, uv_now(loop_));
+    if (!opened && opened.error() == StoreError::NotFound && options_.proxy != nullptr) {
+      if (!after_fetch_ && wait_for_proxy(d, key, name)) return;
+      opened = options_.proxy->store().open(name, true, uv_now(loop_));
+    }
     if (!opened)
       return refuse(code_for(opened.error()),
                     opened.error() == StoreError::NotFound ? "file not found" : "access violation",
@@ -434,6 +440,27 @@ void TftpServer::on_request(const udp::Datagram& d) noexcept {
   Transfer* raw = t.get();
   transfers_.emplace(key, std::move(t));
   if (raw->finished()) finish(raw);
+}
+
+// A read of a name the root lacks, when the caching proxy must fetch it first: the request is kept and
+// answered again once the fetch ended (from the kept copies). True when it waits.
+bool TftpServer::wait_for_proxy(const udp::Datagram& d, std::uint64_t key, const std::string& name) noexcept {
+  auto relative = normalize(name, true);
+  if (!relative || options_.proxy->lookup(relative.value()) == ProxyCache::Lookup::serve) return false;
+  waiting_.insert(key);
+  std::vector<std::uint8_t> bytes(d.data.begin(), d.data.end());
+  std::weak_ptr<int> alive = token_;
+  options_.proxy->fetch(relative.value(), [this, alive, key, peer = d.peer, bytes = std::move(bytes)]() mutable {
+    if (alive.expired()) return;
+    waiting_.erase(key);
+    udp::Datagram replay;
+    replay.data = std::span(bytes);
+    replay.peer = peer;
+    after_fetch_ = true;
+    on_request(replay);
+    after_fetch_ = false;
+  });
+  return true;
 }
 
 void TftpServer::on_tick() noexcept {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/net.hpp"
@@ -28,6 +29,7 @@ struct RenameRule {
 
 class MacAccess;
 class FetchRecorder;
+class ProxyCache;
 
 struct TftpServerOptions {
   Ipv4Address listen;
@@ -38,6 +40,7 @@ struct TftpServerOptions {
   std::vector<RenameRule> rename;
   MacAccess* mac_access = nullptr;   // files named after a MAC only to its lease (owned by the service); null: all
   FetchRecorder* fetches = nullptr;  // notes each phone's last read (owned by the service); null: none
+  ProxyCache* proxy = nullptr;       // names the root lacks, from the upstream (owned by the service); null: none
 };
 
 class TftpServer {
@@ -60,6 +63,7 @@ class TftpServer {
  private:
   void on_requests() noexcept;
   void on_request(const udp::Datagram& d) noexcept;
+  bool wait_for_proxy(const udp::Datagram& d, std::uint64_t key, const std::string& name) noexcept;
   void on_tick() noexcept;
   void send_error(const sockaddr_in& to, tftp::ErrorCode code, std::string_view message) noexcept;
   void finish(Transfer* t) noexcept;
@@ -79,6 +83,10 @@ class TftpServer {
   std::unordered_map<std::uint64_t, std::unique_ptr<Transfer>> transfers_;
   std::vector<std::pair<std::unique_ptr<RE2>, std::string>> rules_;
   std::vector<std::uint8_t> recv_buf_;
+  // Clients whose read request waits for the caching proxy's fetch: a repeated request is a duplicate.
+  std::unordered_set<std::uint64_t> waiting_;
+  bool after_fetch_ = false;  // replaying a request whose fetch ended: answer from the kept copies
+  std::shared_ptr<int> token_ = std::make_shared<int>(0);  // fetch callbacks hold it weakly
 };
 
 }  // namespace pb::prov

@@ -7,6 +7,7 @@
 
 #include "common/config/model.hpp"
 #include "common/phone_template.hpp"
+#include "common/upstream_url.hpp"
 
 namespace pb::config {
 namespace {
@@ -63,6 +64,13 @@ std::string check_template_file(const std::string& pattern) {
   return {};
 }
 
+std::string check_proxy_upstream(const std::string& url) {
+  if (url.empty()) return {};
+  std::string why;
+  if (!parse_upstream_url(url, why)) return "'" + url + "': " + why;
+  return {};
+}
+
 bool provisiond_mac_files_leased(const Model& model) {
   const std::string& mode = model.provisiond.mac_files;
   return mode == "lease" || (mode == "auto" && model.dhcpd.common.enabled);
@@ -71,6 +79,9 @@ bool provisiond_mac_files_leased(const Model& model) {
 std::string provisiond_root(const Model& model) { return resolve(model, model.provisiond.root, "files"); }
 std::string provisiond_upload_dir(const Model& model) {
   return resolve(model, model.provisiond.upload.directory, "uploads");
+}
+std::string provisiond_proxy_dir(const Model& model) {
+  return resolve(model, model.provisiond.proxy.directory, "proxy-cache");
 }
 std::string provisiond_tls_dir(const Model& model) { return (fs::path(model.site.state_dir) / "tls").string(); }
 
@@ -121,6 +132,12 @@ void check_provisiond(const Model& model, Reporter& report) {
                    "\"lease\" with dhcpd disabled: no lease is ever found, so every file named after a MAC is refused");
 
   check_templates(model, report);
+  if (!s.proxy.upstream.empty()) {
+    const auto dir = fs::path(provisiond_proxy_dir(model)).lexically_normal();
+    if (dir == fs::path(provisiond_root(model)).lexically_normal() ||
+        (s.upload.enabled && dir == fs::path(provisiond_upload_dir(model)).lexically_normal()))
+      report.error("provisiond.proxy.directory", "the proxy's folder cannot be the root or the upload directory");
+  }
 
   const auto& tls = s.https;
   if (tls.certificate.empty() != tls.key.empty())
@@ -167,6 +184,8 @@ std::string summary_provisiond(const Model& model) {
   if (s.tftp.enabled) out += ", TFTP " + std::to_string(s.tftp.port);
   if (s.upload.enabled) out += ", uploads to " + provisiond_upload_dir(model);
   if (provisiond_mac_files_leased(model)) out += ", files named after a MAC only to its lease";
+  if (!s.proxy.upstream.empty())
+    out += ", other names from " + s.proxy.upstream + " (kept in " + provisiond_proxy_dir(model) + ")";
   if (!s.templates.empty()) {
     const auto rendered = phone_template::render_all(model);
     out += ", " + std::to_string(rendered.files.size()) + " files rendered from " + std::to_string(s.templates.size()) +

@@ -145,6 +145,37 @@ void describe(V& v, ProvisiondLimits& s) {
   v.field("cache_bytes", s.cache_bytes, Key{.doc = "memory for cached files"});
 }
 
+// The caching proxy to a central provisioning server (provisiond/proxy_cache.hpp): a name the root (and the
+// templates) do not have is fetched from `upstream`, kept in `directory` and served from there, also while
+// the WAN is down.
+struct ProvisiondProxy {
+  std::string upstream;   // "http://cic1.example.com:8088/provision"; empty: no proxy
+  std::string directory;  // empty: <site.state_dir>/proxy-cache
+  std::uint32_t fresh_s = 60;
+  std::uint32_t timeout_ms = 5000;
+  std::uint32_t retry_s = 10;
+  std::uint64_t max_file_bytes = 512ull << 20;
+  bool operator==(const ProvisiondProxy&) const = default;
+};
+
+std::string check_proxy_upstream(const std::string& url);
+
+template <class V>
+void describe(V& v, ProvisiondProxy& s) {
+  v.field("upstream", s.upstream,
+          Key{.doc = "central provisioning server (http://host[:port][/path]) asked for names the root does not "
+                     "have; empty: no proxy"},
+          check_proxy_upstream);
+  v.field("directory", s.directory, Key{.doc = "where fetched files are kept; empty: <site.state_dir>/proxy-cache"});
+  v.field("fresh_s", s.fresh_s,
+          Key{.doc = "a fetched file (or a 404) is served without asking upstream for this long", .max = 86400});
+  v.field("timeout_ms", s.timeout_ms,
+          Key{.doc = "upstream connect, and the longest pause in its answer", .min = 100, .max = 120000});
+  v.field("retry_s", s.retry_s,
+          Key{.doc = "after upstream failed, serve the kept copies without asking it for this long", .max = 3600});
+  v.field("max_file_bytes", s.max_file_bytes, Key{.doc = "largest file fetched", .min = 1});
+}
+
 // A per-phone file rendered from a template and the phone inventory (common/phone_template.hpp): every phone
 // of site.inventory with a MAC address (and the Template or Model column given, when set) gets a file named
 // `file` with [MACADDRESS] replaced by its MAC, filled from `source`.
@@ -187,6 +218,7 @@ struct ProvisiondSection {
   ProvisiondLimits limits;
   std::string mac_files = "auto";  // lease, any, auto (lease when dhcpd is enabled): see provisiond/mac_access.hpp
   std::vector<ProvisiondTemplate> templates;
+  ProvisiondProxy proxy;
   bool operator==(const ProvisiondSection&) const = default;
 };
 
@@ -206,12 +238,14 @@ void describe(V& v, ProvisiondSection& s) {
                      "address dhcpd leased to that MAC), any, or auto (lease when dhcpd is enabled)"},
           check_mac_files);
   v.field("templates", s.templates, Key{.doc = "per-phone files rendered from templates and site.inventory"});
+  v.field("proxy", s.proxy, Key{.doc = "caching proxy to a central provisioning server"});
 }
 
 // Resolved paths: relative ones are taken from the configuration folder, empty ones from site.state_dir.
 std::string provisiond_root(const Model& model);
 std::string provisiond_upload_dir(const Model& model);
 std::string provisiond_tls_dir(const Model& model);
+std::string provisiond_proxy_dir(const Model& model);
 // mac_files resolved: true when files named after a MAC go only to the address holding that MAC's lease.
 bool provisiond_mac_files_leased(const Model& model);
 
