@@ -22,6 +22,15 @@ std::string resolve(const Model& model, const std::string& path, const std::stri
 
 bool readable(const std::string& path) { return std::ifstream(path).good(); }
 
+// "/srv/x/" and "/srv/x" (and "/srv/./x") are one folder.
+bool same_dir(const std::string& a, const std::string& b) {
+  auto norm = [](const std::string& p) {
+    fs::path n = fs::path(p).lexically_normal();
+    return n.has_filename() ? n : n.parent_path();
+  };
+  return norm(a) == norm(b);
+}
+
 }  // namespace
 
 std::string check_verify_client(const std::string& mode) {
@@ -119,8 +128,7 @@ void check_provisiond(const Model& model, Reporter& report) {
     if (!fs::is_directory(provisiond_root(model), ec))
       report.error("provisiond.root", "'" + s.root + "' is not a directory");
   }
-  if (s.upload.enabled &&
-      fs::path(provisiond_upload_dir(model)).lexically_normal() == fs::path(provisiond_root(model)).lexically_normal())
+  if (s.upload.enabled && same_dir(provisiond_upload_dir(model), provisiond_root(model)))
     report.error("provisiond.upload.directory", "the upload directory cannot be the root of the served files");
   if (s.http && s.https.enabled && s.port == s.https.port)
     report.error("provisiond.https.port", "HTTP and HTTPS cannot share port " + std::to_string(s.port));
@@ -133,9 +141,8 @@ void check_provisiond(const Model& model, Reporter& report) {
 
   check_templates(model, report);
   if (!s.proxy.upstream.empty()) {
-    const auto dir = fs::path(provisiond_proxy_dir(model)).lexically_normal();
-    if (dir == fs::path(provisiond_root(model)).lexically_normal() ||
-        (s.upload.enabled && dir == fs::path(provisiond_upload_dir(model)).lexically_normal()))
+    const std::string dir = provisiond_proxy_dir(model);
+    if (same_dir(dir, provisiond_root(model)) || (s.upload.enabled && same_dir(dir, provisiond_upload_dir(model))))
       report.error("provisiond.proxy.directory", "the proxy's folder cannot be the root or the upload directory");
   }
 
