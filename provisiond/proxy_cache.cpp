@@ -25,10 +25,11 @@ StoreOptions store_options(const ProxyOptions& o) {
 }
 
 metrics::Counter& result_counter(metrics::Registry& r, const char* result) {
-  return r.counter("provisiond_proxy_total",
-                   "names asked of the caching proxy, by what it did: hit and stale (served kept copies or 404s), "
-                   "fetched, not-modified, not-found, failed (upstream asked)",
-                   {{"result", result}});
+  return r.counter(
+      "provisiond_proxy_total",
+      "names asked of the caching proxy, by what it did: hit, stale and busy (served kept copies or 404s), "
+      "fetched, not-modified, not-found, failed (upstream asked)",
+      {{"result", result}});
 }
 
 }  // namespace
@@ -39,6 +40,7 @@ ProxyCache::ProxyCache(ProxyOptions options, std::unique_ptr<Fetcher> fetcher, m
       store_(store_options(options_)),
       hit_(result_counter(registry, "hit")),
       stale_(result_counter(registry, "stale")),
+      busy_(result_counter(registry, "busy")),
       fetched_(result_counter(registry, "fetched")),
       not_modified_(result_counter(registry, "not-modified")),
       not_found_(result_counter(registry, "not-found")),
@@ -46,12 +48,6 @@ ProxyCache::ProxyCache(ProxyOptions options, std::unique_ptr<Fetcher> fetcher, m
   // Temporaries of a fetch cut short by a restart.
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(fs::path(options_.directory) / kTempDir, ec)) fs::remove(e.path(), ec);
-}
-
-std::size_t ProxyCache::fetching() const noexcept {
-  std::size_t n = 0;
-  for (const auto& [name, e] : entries_) n += e.running ? 1 : 0;
-  return n;
 }
 
 ProxyCache::Lookup ProxyCache::lookup(const std::string& relative) {
@@ -65,6 +61,10 @@ ProxyCache::Lookup ProxyCache::lookup(const std::string& relative) {
     stale_.inc();
     return Lookup::serve;
   }
+  if (queue_.size() >= options_.max_queued && (it == entries_.end() || !it->second.running)) {
+    busy_.inc();
+    return Lookup::serve;
+  }
   return Lookup::fetch;
 }
 
@@ -74,6 +74,16 @@ void ProxyCache::fetch(const std::string& relative, std::function<void()> done) 
   e.waiters.push_back(std::move(done));
   if (e.running) return;
   e.running = true;
+  if (running_ >= options_.max_fetches) {
+    queue_.push_back(relative);
+    return;
+  }
+  start(relative);
+}
+
+void ProxyCache::start(const std::string& relative) {
+  const Entry& e = entries_[relative];
+  ++running_;
   FetchRequest request;
   request.relative = relative;
   request.etag = e.etag;
@@ -103,6 +113,7 @@ bool ProxyCache::keep(const std::string& relative, const std::string& temp) {
 
 void ProxyCache::finished(const std::string& relative, const std::string& temp, FetchResult result) {
   const std::uint64_t now = options_.now_ms();
+  --running_;
   Entry& e = entries_[relative];
   e.running = false;
   std::error_code ec;
@@ -144,6 +155,22 @@ void ProxyCache::finished(const std::string& relative, const std::string& temp, 
   store_.forget(relative);  // the store's in-memory copy of the old bytes must not outlive them
   auto waiters = std::move(e.waiters);
   e.waiters.clear();
+  // The next queued name takes the slot. While the upstream is failing, queued names end at once: their
+  // waiters are answered from what is kept, like every other request in that time.
+  while (running_ < options_.max_fetches && !queue_.empty()) {
+    const std::string next = std::move(queue_.front());
+    queue_.pop_front();
+    if (now < down_until_ms_) {
+      Entry& q = entries_[next];
+      q.running = false;
+      stale_.inc();
+      auto held = std::move(q.waiters);
+      q.waiters.clear();
+      for (auto& w : held) w();
+    } else {
+      start(next);
+    }
+  }
   for (auto& w : waiters) w();
 }
 

@@ -9,9 +9,13 @@
 //   - when the upstream fails (unreachable, a timeout, a 5xx), every request is answered from the kept
 //     copies, without waiting, for `retry_s`: a WAN outage costs one timeout, not one per phone. That is
 //     what lets phones of a remote site boot while the central site is unreachable;
-//   - a 404 from the upstream removes the kept copy: the central server said it is gone.
+//   - a 404 from the upstream removes the kept copy: the central server said it is gone;
+//   - at most `max_fetches` run at once (a boot storm of distinct per-phone names, or a prober, must not open
+//     thousands of connections across the WAN); the rest queue in order, and past `max_queued` a name is
+//     answered from what is kept.
 // Fetched bodies go to a hidden temporary (never served) and are renamed into place when complete.
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -29,6 +33,8 @@ struct ProxyOptions {
   std::string upstream;  // for the log
   std::uint64_t fresh_ms = 60'000;
   std::uint64_t retry_ms = 10'000;
+  std::size_t max_fetches = 32;
+  std::size_t max_queued = 4096;
   std::function<std::uint64_t()> now_ms;  // the loop's clock (tests inject one)
 };
 
@@ -45,15 +51,17 @@ class ProxyCache {
   void fetch(const std::string& relative, std::function<void()> done);
 
   FileStore& store() noexcept { return store_; }
-  std::size_t fetching() const noexcept;
+  std::size_t fetching() const noexcept { return running_; }
+  std::size_t queued() const noexcept { return queue_.size(); }
 
  private:
   struct Entry {
     std::uint64_t fresh_until_ms = 0;
     std::string etag, last_modified;
-    bool running = false;
+    bool running = false;  // started or queued
     std::vector<std::function<void()>> waiters;
   };
+  void start(const std::string& relative);
   void finished(const std::string& relative, const std::string& temp, FetchResult result);
   bool keep(const std::string& relative, const std::string& temp);
   void forget_idle() noexcept;
@@ -65,7 +73,9 @@ class ProxyCache {
   std::uint64_t down_until_ms_ = 0;
   bool down_ = false;
   std::uint64_t temp_counter_ = 0;
-  metrics::Counter &hit_, &stale_, &fetched_, &not_modified_, &not_found_, &failed_;
+  std::size_t running_ = 0;
+  std::deque<std::string> queue_;
+  metrics::Counter &hit_, &stale_, &busy_, &fetched_, &not_modified_, &not_found_, &failed_;
 };
 
 }  // namespace pb::prov

@@ -60,6 +60,8 @@ class Proxy : public ::testing::Test {
     o.fresh_ms = 60'000;
     o.retry_ms = 10'000;
     o.now_ms = [this] { return now_; };
+    o.max_fetches = max_fetches_;
+    o.max_queued = 2;
     proxy_ = std::make_unique<ProxyCache>(std::move(o), std::move(fake), registry_);
   }
   std::string served(const std::string& name) {
@@ -76,6 +78,7 @@ class Proxy : public ::testing::Test {
   std::unique_ptr<ProxyCache> proxy_;
   FakeFetcher* fake_ = nullptr;
   std::uint64_t now_ = 1'000'000;
+  std::size_t max_fetches_ = 32;
 };
 
 TEST_F(Proxy, FetchesOnceThenServesTheKeptCopyUntilItIsNoLongerFresh) {
@@ -157,6 +160,31 @@ TEST_F(Proxy, AFailureServesWhatIsKeptWithoutWaitingForRetry) {
   now_ += 10'000;
   EXPECT_EQ(proxy_->lookup("never.cfg"), ProxyCache::Lookup::fetch);
   EXPECT_TRUE(fs::is_empty(dir_ / ".fetching"));  // the failed fetch's temporary is gone
+}
+
+TEST_F(Proxy, AtMostMaxFetchesRunTheRestQueueInOrder) {
+  max_fetches_ = 2;
+  make();
+  std::vector<std::string> done;
+  for (const char* name : {"a.cfg", "b.cfg", "c.cfg", "d.cfg"})
+    proxy_->fetch(name, [&done, name] { done.push_back(name); });
+  EXPECT_EQ(fake_->pending.size(), 2u);
+  EXPECT_EQ(proxy_->queued(), 2u);
+  // The queue is full (max_queued 2): a fifth name is answered from what is kept, without waiting.
+  EXPECT_EQ(proxy_->lookup("e.cfg"), ProxyCache::Lookup::serve);
+  EXPECT_EQ(metric("busy"), 1u);
+  EXPECT_EQ(proxy_->lookup("c.cfg"), ProxyCache::Lookup::fetch);  // queued: joins its fetch
+  fake_->answer(FetchResult::Kind::fetched, "a");
+  ASSERT_EQ(fake_->pending.size(), 2u);
+  EXPECT_EQ(fake_->pending[1].request.relative, "c.cfg");  // the slot went to the first queued name
+  // A failure answers everything still queued from what is kept, at once.
+  fake_->answer(FetchResult::Kind::failed);
+  EXPECT_EQ(proxy_->queued(), 0u);
+  EXPECT_EQ(fake_->pending.size(), 1u);
+  EXPECT_EQ(done, (std::vector<std::string>{"a.cfg", "d.cfg", "b.cfg"}));
+  fake_->answer(FetchResult::Kind::not_found);
+  EXPECT_EQ(done.size(), 4u);
+  EXPECT_EQ(proxy_->fetching(), 0u);
 }
 
 TEST_F(Proxy, ANewShapeOfTheTreeWins) {
