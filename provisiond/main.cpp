@@ -13,10 +13,11 @@ int main(int argc, char** argv) {
   spec.start = [](pb::DaemonContext& ctx) { return pb::prov::start_service(ctx); };
   // Every socket is bound before privileges drop; nothing privileged is left to do.
   spec.capabilities = [](const pb::config::Model&) { return std::vector<int>{}; };
-  // Phones' uploads and the record of their fetches are written after the drop.
+  // Phones' uploads, the record of their fetches and the proxy's kept files are written after the drop.
   spec.writable_directories = [](const pb::config::Model& m) {
     std::vector<std::string> dirs{pb::phone_fetches::directory(m.site.state_dir)};
     if (m.provisiond.upload.enabled) dirs.push_back(pb::config::provisiond_upload_dir(m));
+    if (!m.provisiond.proxy.upstream.empty()) dirs.push_back(pb::config::provisiond_proxy_dir(m));
     return dirs;
   };
   return pb::run_daemon(argc, argv, spec);
