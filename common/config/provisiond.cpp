@@ -144,6 +144,15 @@ void check_provisiond(const Model& model, Reporter& report) {
     const std::string dir = provisiond_proxy_dir(model);
     if (same_dir(dir, provisiond_root(model)) || (s.upload.enabled && same_dir(dir, provisiond_upload_dir(model))))
       report.error("provisiond.proxy.directory", "the proxy's folder cannot be the root or the upload directory");
+    // provision.<domain> is the call servers' name (dnsd): phones sent there never reach this proxy.
+    std::string why;
+    const auto url = parse_upstream_url(model.site.effective_provision_url(), why);
+    if (url && url->host == "provision." + model.site.domain)
+      report.warning("provisiond.proxy.upstream", "phones are sent to " + url->host +
+                                                      ", the call servers' name, and never reach this proxy: set "
+                                                      "site.provision_url to this appliance (http://" +
+                                                      model.site.address.address.str() + ":" + std::to_string(s.port) +
+                                                      ")");
   }
 
   const auto& tls = s.https;

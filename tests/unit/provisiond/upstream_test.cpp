@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "common/config/model.hpp"
 #include "common/upstream_url.hpp"
 #include "provisiond/upstream_response.hpp"
 
@@ -47,6 +48,21 @@ TEST(UpstreamUrl, TargetsPercentEncodeTheName) {
   EXPECT_EQ(upstream_target(*u, "a b?#%.cfg"), "/prov/a%20b%3F%23%25.cfg");
   u->base_path.clear();
   EXPECT_EQ(upstream_target(*u, "SEP0004F2AABBCC.cnf.xml"), "/SEP0004F2AABBCC.cnf.xml");
+}
+
+// The proxy only sees phones sent to it: provision.<domain> is the call servers' name.
+TEST(ProxyConfig, WarnsWhenPhonesAreSentToTheCallServersInstead) {
+  const std::string site = "[site]\ndomain = \"branch1.voip\"\naddress = \"10.251.0.2/24\"\ninterface = \"eth0\"\n";
+  const std::string proxy = "[provisiond.proxy]\nupstream = \"http://10.250.1.151:8088/\"\n";
+  auto sent_away = config::load_text(site + proxy);
+  ASSERT_TRUE(sent_away.model);
+  EXPECT_EQ(sent_away.diagnostics.str(),
+            "site.toml:6:12: provisiond.proxy.upstream: warning: phones are sent to provision.branch1.voip, the call "
+            "servers' name, and never reach this proxy: set site.provision_url to this appliance "
+            "(http://10.251.0.2:8088)\n");
+  auto sent_here = config::load_text(site + "provision_url = \"http://10.251.0.2:8088\"\n" + proxy);
+  ASSERT_TRUE(sent_here.model);
+  EXPECT_EQ(sent_here.diagnostics.str(), "");
 }
 
 UpstreamHead parse_ok(std::string_view text) {
