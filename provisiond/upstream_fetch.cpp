@@ -120,9 +120,17 @@ struct UpstreamFetcher::Fetch {
   void watch(int events) noexcept {
     uv_poll_start(poll->get(), events, [](uv_poll_t* h, int status, int) {
       auto* f = static_cast<Fetch*>(h->data);
-      if (status < 0) return f->fail(std::string("poll: ") + uv_strerror(status));
+      if (status < 0) return f->fail(f->socket_error(std::string("poll: ") + uv_strerror(status)));
       f->on_ready();
     });
+  }
+
+  // libuv reports a socket error (EPOLLERR) as UV_EBADF: the socket's own error says what happened.
+  std::string socket_error(std::string fallback) const {
+    int error = 0;
+    socklen_t len = sizeof error;
+    if (::getsockopt(sock.get(), SOL_SOCKET, SO_ERROR, &error, &len) != 0 || error == 0) return fallback;
+    return (step == Step::connecting ? "connect: " : "socket: ") + errno_text(error);
   }
 
   void on_ready() noexcept {
@@ -246,7 +254,7 @@ struct UpstreamFetcher::Fetch {
 };
 
 UpstreamFetcher::UpstreamFetcher(uv_loop_t* loop, UpstreamOptions options)
-    : loop_(loop), options_(std::move(options)), resolver_(loop) {}
+    : loop_(loop), options_(std::move(options)), resolver_(loop, options_.resolver) {}
 
 UpstreamFetcher::~UpstreamFetcher() { fetches_.clear(); }
 

@@ -42,6 +42,7 @@ struct UpstreamOptions {
   UpstreamUrl url;
   std::uint32_t timeout_ms = 5000;
   std::uint64_t max_file_bytes = 512ull << 20;
+  ares::Options resolver;  // default: /etc/hosts, then the servers of /etc/resolv.conf
 };
 
 class UpstreamFetcher final : public Fetcher {

@@ -1,0 +1,204 @@
+#include "provisiond/upstream_fetch.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace pb::prov {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A one-connection HTTP server on loopback, in a thread: it reads the request head, then sends `answer`
+// (and closes, unless `hold`: then it keeps the connection silent until the test ends).
+class OneShotServer {
+ public:
+  explicit OneShotServer(std::string answer, bool hold = false) : answer_(std::move(answer)), hold_(hold) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+    socklen_t len = sizeof sa;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&sa), &len);
+    port_ = ntohs(sa.sin_port);
+    ::listen(fd_, 4);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~OneShotServer() {
+    ::shutdown(fd_, SHUT_RDWR);
+    if (client_ >= 0) ::shutdown(client_, SHUT_RDWR);
+    thread_.join();
+    ::close(fd_);
+    if (client_ >= 0) ::close(client_);
+  }
+  std::uint16_t port() const { return port_; }
+  std::string request() {
+    thread_done_.wait(false);
+    return request_;
+  }
+
+ private:
+  void serve() {
+    client_ = ::accept(fd_, nullptr, nullptr);
+    if (client_ >= 0) {
+      char buf[4096];
+      while (request_.find("\r\n\r\n") == std::string::npos) {
+        const ssize_t n = ::read(client_, buf, sizeof buf);
+        if (n <= 0) break;
+        request_.append(buf, static_cast<std::size_t>(n));
+      }
+      if (!answer_.empty()) (void)!::write(client_, answer_.data(), answer_.size());
+      if (!hold_) ::shutdown(client_, SHUT_WR);
+    }
+    thread_done_ = true;
+    thread_done_.notify_all();
+  }
+
+  std::string answer_;
+  bool hold_;
+  int fd_ = -1;
+  int client_ = -1;
+  std::uint16_t port_ = 0;
+  std::string request_;
+  std::atomic<bool> thread_done_{false};
+  std::thread thread_;
+};
+
+class UpstreamFetch : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    uv_loop_init(&loop_);
+    body_ = fs::temp_directory_path() / ("pb-upstream-fetch-" + std::to_string(::getpid()) + "-" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  }
+  void TearDown() override {
+    fetcher_.reset();
+    uv_run(&loop_, UV_RUN_NOWAIT);
+    uv_loop_close(&loop_);
+    fs::remove(body_);
+  }
+
+  // Fetches `relative` from host:port and runs the loop until the fetch ended.
+  FetchResult fetch(const std::string& host, std::uint16_t port, std::string relative = "polycom/sip.ld",
+                    std::string etag = "", std::uint64_t max_bytes = 1 << 20) {
+    UpstreamOptions o;
+    o.url.host = host;
+    o.url.port = port;
+    o.url.base_path = "/prov";
+    o.timeout_ms = 300;
+    o.max_file_bytes = max_bytes;
+    // Names are looked up in /etc/hosts, then at a port of loopback where nothing listens: no query leaves.
+    o.resolver.servers = {"127.0.0.1:9"};
+    o.resolver.timeout = std::chrono::milliseconds(200);
+    o.resolver.tries = 1;
+    fetcher_ = std::make_unique<UpstreamFetcher>(&loop_, o);
+    std::optional<FetchResult> got;
+    FetchRequest r;
+    r.relative = std::move(relative);
+    r.etag = std::move(etag);
+    r.body_path = body_.string();
+    fetcher_->start(std::move(r), [&](FetchResult result) { got = std::move(result); });
+    EXPECT_FALSE(got) << "done ran inside start()";
+    while (!got && uv_run(&loop_, UV_RUN_ONCE) != 0) {
+    }
+    EXPECT_TRUE(got);
+    return got.value_or(FetchResult{});
+  }
+  std::string body() {
+    std::ifstream in(body_, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+  uv_loop_t loop_{};
+  fs::path body_;
+  std::unique_ptr<UpstreamFetcher> fetcher_;
+};
+
+TEST_F(UpstreamFetch, A200WritesTheBodyAndKeepsTheValidators) {
+  OneShotServer server(
+      "HTTP/1.0 200 OK\r\nContent-Length: 5\r\nETag: \"v1\"\r\nLast-Modified: Tue, 14 Nov 2023 "
+      "22:13:20 GMT\r\n\r\nhello and what a broken server adds");
+  auto r = fetch("127.0.0.1", server.port(), "a b.cfg", "\"v0\"");
+  EXPECT_EQ(r.kind, FetchResult::Kind::fetched) << r.error;
+  EXPECT_EQ(r.bytes, 5u);
+  EXPECT_EQ(r.etag, "\"v1\"");
+  EXPECT_EQ(r.last_modified, "Tue, 14 Nov 2023 22:13:20 GMT");
+  EXPECT_EQ(body(), "hello");
+  EXPECT_EQ(server.request(),
+            "GET /prov/a%20b.cfg HTTP/1.0\r\nHost: 127.0.0.1:" + std::to_string(server.port()) +
+                "\r\nUser-Agent: phoneboot-provisiond\r\nAccept: */*\r\nIf-None-Match: \"v0\"\r\n\r\n");
+}
+
+TEST_F(UpstreamFetch, ABodyWithoutLengthEndsWhenTheServerCloses) {
+  OneShotServer server("HTTP/1.0 200 OK\r\n\r\n" + std::string(200000, 'x'));
+  auto r = fetch("localhost", server.port());  // /etc/hosts, through c-ares
+  EXPECT_EQ(r.kind, FetchResult::Kind::fetched) << r.error;
+  EXPECT_EQ(body(), std::string(200000, 'x'));
+}
+
+TEST_F(UpstreamFetch, NotModifiedAndNotFoundAreAnswersNotFailures) {
+  {
+    OneShotServer server("HTTP/1.1 304 Not Modified\r\n\r\n");
+    EXPECT_EQ(fetch("127.0.0.1", server.port()).kind, FetchResult::Kind::not_modified);
+  }
+  {
+    OneShotServer server("HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found");
+    EXPECT_EQ(fetch("127.0.0.1", server.port()).kind, FetchResult::Kind::not_found);
+  }
+  {
+    OneShotServer server("HTTP/1.1 410 Gone\r\n\r\n");
+    EXPECT_EQ(fetch("127.0.0.1", server.port()).kind, FetchResult::Kind::not_found);
+  }
+}
+
+TEST_F(UpstreamFetch, EveryOtherEndIsAFailureThatSaysWhy) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"HTTP/1.0 503 Busy\r\n\r\n", "the upstream answered 503"},
+      {"HTTP/1.0 200 OK\r\nContent-Length: 10\r\n\r\nshort", "the upstream closed after 5 of 10 bytes"},
+      {"HTTP/1.0 200 OK\r\nContent-Le", "the upstream closed before its answer's head was complete"},
+      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+       "a Transfer-Encoding (chunked) in an answer to HTTP/1.0"},
+      {"HTTP/1.0 200 OK\r\nContent-Length: 2000000\r\n\r\n", "2000000 bytes is over max_file_bytes"},
+      {"HTTP/1.0 200 OK\r\n\r\n" + std::string(1100000, 'x'), "the answer is over max_file_bytes"},
+  };
+  for (const auto& [answer, why] : cases) {
+    OneShotServer server(answer);
+    auto r = fetch("127.0.0.1", server.port());
+    EXPECT_EQ(r.kind, FetchResult::Kind::failed) << why;
+    EXPECT_EQ(r.error, why);
+  }
+}
+
+TEST_F(UpstreamFetch, ASilentOrAbsentUpstreamEndsTheFetch) {
+  {
+    OneShotServer server("", true);  // accepts, reads the request, never answers
+    auto r = fetch("127.0.0.1", server.port());
+    EXPECT_EQ(r.kind, FetchResult::Kind::failed);
+    EXPECT_EQ(r.error, "no progress for 300 ms while receiving the answer");
+  }
+  std::uint16_t closed_port = 0;
+  {
+    OneShotServer gone("HTTP/1.0 200 OK\r\n\r\n");
+    closed_port = gone.port();
+    fetch("127.0.0.1", closed_port);  // its one connection used: nothing listens there now
+  }
+  auto refused = fetch("127.0.0.1", closed_port);
+  EXPECT_EQ(refused.kind, FetchResult::Kind::failed);
+  EXPECT_NE(refused.error.find("Connection refused"), std::string::npos) << refused.error;
+  auto unknown = fetch("no-such-host.invalid", 80);
+  EXPECT_EQ(unknown.kind, FetchResult::Kind::failed);
+  EXPECT_EQ(unknown.error.rfind("cannot resolve no-such-host.invalid: ", 0), 0u) << unknown.error;
+}
+
+}  // namespace
+}  // namespace pb::prov
