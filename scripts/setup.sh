@@ -12,7 +12,7 @@ build=(build-essential cmake ninja-build pkg-config clang clang-format clang-tid
        libuv1-dev libc-ares-dev libldns-dev libssl-dev libtomlplusplus-dev
        libgtest-dev googletest libfmt-dev libcli11-dev libre2-dev libcap-dev)
 tests=(iproute2 iputils-ping procps psmisc util-linux
-       isc-dhcp-client udhcpc python3-scapy
+       isc-dhcp-client udhcpc python3 python3-scapy
        dnsutils knot-dnsutils ldnsutils nsd
        chrony ntpsec-ntpdig ntpsec-ntpdate sntp
        curl openssl tftp-hpa atftp)
