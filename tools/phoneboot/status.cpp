@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -81,8 +82,16 @@ std::string summary(const std::string& service, const std::vector<metrics::Sampl
     return fmt::format("stratum {}, source {}, replies {}", count(s, "sntpd_stratum"), source,
                        count(s, "sntpd_replies_total"));
   }
-  return fmt::format("requests {}, open {}, uploaded bytes {}", count(s, "provisiond_requests_total"),
-                     count(s, "provisiond_active"), count(s, "provisiond_received_bytes_total"));
+  std::string line = fmt::format("requests {}, open {}, uploaded bytes {}", count(s, "provisiond_requests_total"),
+                                 count(s, "provisiond_active"), count(s, "provisiond_received_bytes_total"));
+  // The caching proxy, when there is one: how much the upstream was asked, and how often it failed.
+  const bool proxy = std::any_of(s.begin(), s.end(), [](const auto& x) { return x.name == "provisiond_proxy_total"; });
+  if (proxy) {
+    const auto n = [&](std::string_view result) { return labelled(s, "provisiond_proxy_total", "result", result); };
+    line += fmt::format(", proxy fetched {}, unchanged {}, kept served {}, upstream failures {}", n("fetched"),
+                        n("not-modified"), n("stale"), n("failed"));
+  }
+  return line;
 }
 
 }  // namespace

@@ -100,6 +100,9 @@ grep -q "proxy: http://127.0.0.1:$UPSTREAM_PORT/ failed" "$WORK/daemon.log" && p
   fail "failure log"
 [ "$(grep -c "proxy: .* failed" "$WORK/daemon.log")" = "1" ] && pass "once" || fail "failure logged more than once"
 [ "$(metric stale)" -ge 1 ] && pass "stale answers are counted" || fail "stale metric: $(metric stale)"
+status=$("$PHONEBOOT_BIN/phoneboot" status -c "$CONF" | grep '^provisiond' || true)
+echo "$status" | grep -Eq 'proxy fetched [1-9][0-9]*, unchanged 1, kept served [1-9][0-9]*, upstream failures 1$' &&
+  pass "phoneboot status shows the proxy" || fail "status: $status"
 
 # It comes back: after retry_s the upstream is asked again.
 cp "$UPSTREAM/local.cfg" "$UPSTREAM/local2.cfg"
