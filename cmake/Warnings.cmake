@@ -7,8 +7,10 @@ if(PHONEBOOT_WERROR)
   target_compile_options(phoneboot_options INTERFACE -Werror)
 endif()
 if(PHONEBOOT_SANITIZE)
+  # -O1 -g1 (after the build type's flags, so they win): what the sanitizers need for fast tests and reports
+  # with file and line, at half the compile time of -O2 -g, which made CI's sanitizer build twenty minutes.
   target_compile_options(phoneboot_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
-                                                     -fno-sanitize-recover=undefined)
+                                                     -fno-sanitize-recover=undefined -O1 -g1)
   target_link_options(phoneboot_options INTERFACE -fsanitize=address,undefined)
 endif()
 if(PHONEBOOT_FUZZ)

@@ -1,12 +1,37 @@
 #!/usr/bin/env bash
 # phoneboot-sim against the real appliance: the example site (provisioning pointed at the appliance's own
 # provisiond, by name, so the phones resolve it through dnsd), a phone namespace on a veth. A Polycom reads
-# its <MAC>.cfg and the files it lists, a SIP Station checks its firmware and reads its <MAC>.cfg, a storm
-# of 20 SIP Station IIs all provision, and a phone whose <MAC>.cfg is missing is diagnosed as such.
+# its <MAC>.cfg and the files it lists, a Polycom of the inventory does the same from files rendered for it
+# (provisiond.templates), a SIP Station checks its firmware and reads its <MAC>.cfg, a storm of 20 SIP
+# Station IIs all provision, and a phone whose <MAC>.cfg is missing is diagnosed as such.
 set -euo pipefail
 source "$(dirname "$0")/example_appliance.sh" sim pbsimapp0 pbsimph0
 sim() { in_phone "$bin/phoneboot-sim" -i pbsimph0 --timeout-ms 8000 "$@"; }
-example_config "s|^provision_url *=.*|provision_url = \"http://phoneboot.lab.voip:8088\"|"
+example_config "s|^provision_url *=.*|provision_url = \"http://phoneboot.lab.voip:8088\"|" \
+  's|^\[site\]$|[site]\ninventory = "phones.csv"|'
+
+# A Polycom of the inventory gets its <MAC>.cfg and the registration file it lists rendered from templates.
+cat > "$work/etc/phones.csv" <<'EOT'
+Name,Template,Proxy Group,Extension,Identification Address,Label,Address,SIP Password
+Lobby,Polycom,Default,320,,Lobby,00:04:f2:00:00:02,s3cret
+EOT
+mkdir -p "$work/etc/templates"
+echo '<APPLICATION APP_FILE_PATH="2345-12500-001.sip.ld" CONFIG_FILES="{{mac}}-registration.cfg, sip.cfg" />' \
+  > "$work/etc/templates/master.cfg"
+cat > "$work/etc/templates/registration.cfg" <<'EOT'
+<reg reg.1.address="{{extension}}" reg.1.auth.password="{{sip_password}}"
+     reg.1.server.1.address="{{site.domain}}"/>
+EOT
+cat >> "$work/etc/site.toml" <<'EOT'
+[[provisiond.templates]]
+file = "[MACADDRESS].cfg"
+source = "templates/master.cfg"
+if_template = "Polycom"
+[[provisiond.templates]]
+file = "[MACADDRESS]-registration.cfg"
+source = "templates/registration.cfg"
+if_template = "Polycom"
+EOT
 
 # What the phones will ask for.
 files=$work/state/files
@@ -37,6 +62,15 @@ grep -q "options.* 66 " "$work/polycom" && fail "polycom got option 66: $(cat "$
 # The phone's requests came from its lease: provisiond logged them from that address.
 lease=$(sed -n 's/.*ok   DHCP: \(10\.250\.0\.[0-9]*\) .*/\1/p' "$work/polycom")
 grep -q "http $lease:[0-9]* GET /0004f2000001.cfg 200" "$work/log" || fail "provisiond did not see $lease ask"
+
+# The inventory's Polycom boots from its rendered files, over its lease (files named after a MAC go to it only).
+sim -f polycom --mac 00:04:f2:00:00:02 > "$work/templated" 2>&1 || fail "templated polycom: $(cat "$work/templated")"
+for want in 'ok   HTTP GET /0004f2000002\.cfg: 200' 'ok   HTTP GET /0004f2000002-registration\.cfg: 200' \
+            'ok   HTTP GET /sip\.cfg: 200' 'provisioned in'; do
+  grep -Eq "$want" "$work/templated" || fail "templated polycom timeline lacks '$want': $(cat "$work/templated")"
+done
+"$bin/phoneboot" render -c "$work/etc" 0004f2000002-registration.cfg | grep -q 'reg.1.address="320"' ||
+  fail "render: $("$bin/phoneboot" render -c "$work/etc" 2>&1)"
 
 # A SIP Station I: vendor class SIP100, its boot file from option 67 checked by its first bytes.
 sim -f sip100 --mac 02:50:42:00:00:10 > "$work/sip100" 2>&1 || fail "sip100: $(cat "$work/sip100")"
