@@ -7,6 +7,8 @@
 #include <iterator>
 #include <sstream>
 
+#include "common/ascii.hpp"
+
 namespace pb::inventory {
 namespace {
 
@@ -15,11 +17,6 @@ std::string trim(std::string_view s) {
   if (b == std::string_view::npos) return {};
   const auto e = s.find_last_not_of(" \t");
   return std::string(s.substr(b, e - b + 1));
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 // One CSV record starting at `pos`; advances pos past its line end. Quoted fields may hold commas, quotes
@@ -122,7 +119,7 @@ Inventory parse(std::string_view text) {
     return inv;
   }
   std::vector<std::string> keys;
-  for (auto& h : header) keys.push_back(lower(trim(h)));
+  for (auto& h : header) keys.push_back(ascii_lower(trim(h)));
   auto col = [&](std::string_view name) -> int {
     for (std::size_t i = 0; i < keys.size(); ++i)
       if (keys[i] == name) return static_cast<int>(i);

@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 
+#include "common/ascii.hpp"
 #include "common/config/dhcpd.hpp"
 #include "common/config/model.hpp"
 
@@ -19,16 +20,10 @@ namespace fs = std::filesystem;
 // A template larger than this is not a phone's configuration: refuse it rather than render it per phone.
 constexpr std::uintmax_t max_source_bytes = 1 << 20;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string trimmed_lower(std::string_view s) {
   const auto first = s.find_first_not_of(" \t");
   if (first == std::string_view::npos) return {};
-  return lower(s.substr(first, s.find_last_not_of(" \t") - first + 1));
+  return ascii_lower(s.substr(first, s.find_last_not_of(" \t") - first + 1));
 }
 
 std::string template_key(std::size_t i) { return "provisiond.templates[" + std::to_string(i) + "]"; }
@@ -221,7 +216,7 @@ Rendered render_all(const config::Model& model) {
     for (const auto& phone : inventory.phones) {
       if (!selects(templates[i], phone)) continue;
       std::string name = file_name(templates[i].file, phone);
-      auto [it, fresh] = owner.emplace(lower(name), out.files.size());
+      auto [it, fresh] = owner.emplace(ascii_lower(name), out.files.size());
       if (!fresh) {
         const File& first = out.files[it->second];
         if (!warned[{first.template_index, i}]) {

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "common/ascii.hpp"
 #include "provisiond/http_logic.hpp"
 #include "provisiond/path.hpp"
 
@@ -17,19 +18,13 @@ std::uint64_t fnv1a(std::string_view bytes) noexcept {
   return h;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 }  // namespace
 
 std::shared_ptr<const RenderedFiles> make_rendered_files(const phone_template::Rendered& rendered,
                                                          const RenderedFiles* previous, std::int64_t now_s) {
   auto files = std::make_shared<RenderedFiles>();
   for (const auto& f : rendered.files) {
-    std::string key = lower(f.name);
+    std::string key = ascii_lower(f.name);
     if (previous != nullptr) {
       auto it = previous->find(key);
       if (it != previous->end() && it->second->content == f.content) {

@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "common/ascii.hpp"
 #include "common/log.hpp"
 
 namespace pb::prov {
@@ -216,9 +217,7 @@ Result<OpenedFile, StoreError> FileStore::open(std::string_view name, bool backs
   if (!rel) return Err{from_path_error(rel.error())};
   const std::string& relative = rel.value();
   if (rendered_ && !rendered_->empty()) {
-    std::string key = relative;
-    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (auto it = rendered_->find(key); it != rendered_->end()) {
+    if (auto it = rendered_->find(ascii_lower(relative)); it != rendered_->end()) {
       OpenedFile out;
       out.cached = it->second;
       return out;

@@ -2,19 +2,13 @@
 
 #include <charconv>
 
+#include "common/ascii.hpp"
 #include "common/wire.hpp"
 
 namespace pb::prov::tftp {
 namespace {
 
 constexpr std::size_t kMaxPacket = 4 + kMaxBlksize;
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if ((a[i] | 0x20) != (b[i] | 0x20)) return false;
-  return true;
-}
 
 // A NUL-terminated string at the reader's position; nullopt when no NUL is left.
 std::optional<std::string_view> take_string(WireReader& r) noexcept {
@@ -47,19 +41,19 @@ Result<Options, ParseError> parse_options(WireReader& r) noexcept {
     if (!name) return Err{ParseError::Truncated};
     auto value = take_string(r);
     if (!value) return Err{ParseError::BadOption};
-    if (iequals(*name, "blksize")) {
+    if (ascii_iequals(*name, "blksize")) {
       auto v = decimal<std::uint32_t>(*value);
       if (!v || *v == 0) return Err{ParseError::BadOption};
       if (!o.blksize) o.blksize = v;
-    } else if (iequals(*name, "tsize")) {
+    } else if (ascii_iequals(*name, "tsize")) {
       auto v = decimal<std::uint64_t>(*value);
       if (!v) return Err{ParseError::BadOption};
       if (!o.tsize) o.tsize = v;
-    } else if (iequals(*name, "timeout")) {
+    } else if (ascii_iequals(*name, "timeout")) {
       auto v = decimal<std::uint32_t>(*value);
       if (!v) return Err{ParseError::BadOption};
       if (!o.timeout) o.timeout = v;
-    } else if (iequals(*name, "windowsize")) {
+    } else if (ascii_iequals(*name, "windowsize")) {
       auto v = decimal<std::uint32_t>(*value);
       if (!v || *v == 0) return Err{ParseError::BadOption};
       if (!o.windowsize) o.windowsize = v;
@@ -118,9 +112,9 @@ Result<Packet, ParseError> parse(std::span<const std::uint8_t> bytes) noexcept {
       if (file->empty()) return Err{ParseError::EmptyFilename};
       auto mode = take_string(r);
       if (!mode) return Err{ParseError::Truncated};
-      if (iequals(*mode, "octet"))
+      if (ascii_iequals(*mode, "octet"))
         p.request.mode = Mode::Octet;
-      else if (iequals(*mode, "netascii"))
+      else if (ascii_iequals(*mode, "netascii"))
         p.request.mode = Mode::Netascii;
       else
         return Err{ParseError::BadMode};

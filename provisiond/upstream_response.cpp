@@ -4,14 +4,10 @@
 #include <cctype>
 #include <charconv>
 
+#include "common/ascii.hpp"
+
 namespace pb::prov {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 std::string_view trim(std::string_view s) {
   const auto first = s.find_first_not_of(" \t");
@@ -86,7 +82,7 @@ HeadStatus parse_upstream_head(std::string_view received, UpstreamHead& out, std
     }
     const std::string_view name = line.substr(0, colon);
     const std::string_view value = trim(line.substr(colon + 1));
-    if (iequals(name, "Content-Length")) {
+    if (ascii_iequals(name, "Content-Length")) {
       std::uint64_t n = 0;
       const auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
       if (value.empty() || ec != std::errc{} || p != value.data() + value.size() ||
@@ -95,14 +91,14 @@ HeadStatus parse_upstream_head(std::string_view received, UpstreamHead& out, std
         return HeadStatus::error;
       }
       out.content_length = n;
-    } else if (iequals(name, "Transfer-Encoding")) {
-      if (!iequals(value, "identity")) {
+    } else if (ascii_iequals(name, "Transfer-Encoding")) {
+      if (!ascii_iequals(value, "identity")) {
         why = "a Transfer-Encoding (chunked) in an answer to HTTP/1.0";
         return HeadStatus::error;
       }
-    } else if (iequals(name, "ETag") && printable(value) && value.size() <= 256) {
+    } else if (ascii_iequals(name, "ETag") && printable(value) && value.size() <= 256) {
       out.etag = std::string(value);  // sent back in If-None-Match: nothing that could break our request
-    } else if (iequals(name, "Last-Modified") && printable(value) && value.size() <= 64) {
+    } else if (ascii_iequals(name, "Last-Modified") && printable(value) && value.size() <= 64) {
       out.last_modified = std::string(value);
     }
   }

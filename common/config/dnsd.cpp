@@ -9,17 +9,13 @@
 #include <map>
 #include <set>
 
+#include "common/ascii.hpp"
 #include "common/config/model.hpp"
 
 namespace pb::config {
 namespace {
 
 const char* const kTypes[] = {"A", "AAAA", "CNAME", "PTR", "SRV", "NAPTR", "TXT", "MX", "NS"};
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // Splits presentation RDATA into fields; a quoted string is one field (quotes kept so callers can tell).
 bool tokenize(const std::string& data, std::vector<std::string>& out) {
@@ -87,16 +83,16 @@ bool is_quoted(const std::string& s) { return !s.empty() && s.front() == '"'; }
 std::map<std::pair<std::string, std::string>, std::string> generated_names(const Model& m) {
   const std::string& d = m.site.domain;
   std::map<std::pair<std::string, std::string>, std::string> g;
-  const std::string apex = lower(d);
+  const std::string apex = ascii_lower(d);
   g[{apex, "SOA"}] = "the zone's SOA";
   g[{apex, "NS"}] = "the zone's NS";
-  g[{lower(m.dnsd.hostname + "." + d), "A"}] = "dnsd.hostname";
+  g[{ascii_lower(m.dnsd.hostname + "." + d), "A"}] = "dnsd.hostname";
   for (std::size_t i = 0; i < m.site.call_server.size(); ++i)
-    g[{lower(m.site.call_server[i].name + "." + d), "A"}] = "site.call_server[" + std::to_string(i) + "]";
+    g[{ascii_lower(m.site.call_server[i].name + "." + d), "A"}] = "site.call_server[" + std::to_string(i) + "]";
   if (!m.site.call_server.empty()) {
-    g[{lower("provision." + d), "A"}] = "the provision record of site.call_server";
+    g[{ascii_lower("provision." + d), "A"}] = "the provision record of site.call_server";
     for (const char* srv : {"_sip._udp.", "_sip._tcp.", "_sips._tcp."})
-      g[{lower(srv + d), "SRV"}] = "the SRV records of site.call_server";
+      g[{ascii_lower(srv + d), "SRV"}] = "the SRV records of site.call_server";
   }
   return g;
 }
@@ -122,9 +118,9 @@ std::string check_health_check_kind(const std::string& kind) {
 }
 
 std::string absolute_dns_name(const std::string& name, const std::string& domain) {
-  if (name == "@" || name.empty()) return lower(domain);
-  if (name.back() == '.') return lower(name.substr(0, name.size() - 1));
-  return lower(name + "." + domain);
+  if (name == "@" || name.empty()) return ascii_lower(domain);
+  if (name.back() == '.') return ascii_lower(name.substr(0, name.size() - 1));
+  return ascii_lower(name + "." + domain);
 }
 
 std::string check_dns_rdata(const std::string& type, const std::string& data) {
@@ -164,11 +160,11 @@ std::string check_dns_rdata(const std::string& type, const std::string& data) {
 
 void check_dnsd(const Model& model, Reporter& report) {
   const auto& s = model.dnsd;
-  const std::string domain = lower(model.site.domain);
+  const std::string domain = ascii_lower(model.site.domain);
   for (const auto& cs : model.site.call_server)
-    if (lower(cs.name) == lower(s.hostname))
+    if (ascii_lower(cs.name) == ascii_lower(s.hostname))
       report.error("dnsd.hostname", "'" + s.hostname + "' is also the name of a call server");
-  if (lower(s.hostname) == "provision" && !model.site.call_server.empty())
+  if (ascii_lower(s.hostname) == "provision" && !model.site.call_server.empty())
     report.error("dnsd.hostname", "'provision' is the name of the provisioning record");
 
   // Zones we serve: the site's, the reverse tree, and every zone file's origin.
@@ -183,7 +179,7 @@ void check_dnsd(const Model& model, Reporter& report) {
         report.error(key + ".origin", e);
         continue;
       }
-      zones.push_back(lower(o));
+      zones.push_back(ascii_lower(o));
     }
     std::ifstream f(std::filesystem::path(model.directory) / z.file);
     if (!f) report.error(key + ".file", "cannot read '" + z.file + "'");

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <set>
 
+#include "common/ascii.hpp"
 #include "common/config/model.hpp"
 
 namespace pb::config {
@@ -81,8 +82,7 @@ void check_site(const Model& model, Reporter& report) {
   for (std::size_t i = 0; i < site.call_server.size(); ++i) {
     const auto& cs = site.call_server[i];
     const std::string key = "site.call_server[" + std::to_string(i) + "]";
-    std::string lower;
-    for (char c : cs.name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string lower = ascii_lower(cs.name);
     if (!names.insert(lower).second) report.error(key + ".name", "'" + cs.name + "' is declared twice");
     if (lower == "provision") report.error(key + ".name", "'provision' is the name of the provisioning record");
   }

@@ -6,21 +6,14 @@
 
 #include <fmt/format.h>
 
+#include "common/ascii.hpp"
 #include "common/inventory.hpp"
 #include "common/net.hpp"
 #include "tools/phoneboot/leases.hpp"
 #include "tools/phoneboot/table.hpp"
 
 namespace pb::tools {
-namespace {
-
-bool same_name(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-}  // namespace
+namespace {}  // namespace
 
 RenderOutput render_files(const config::Model& model, const phone_template::Rendered& rendered,
                           const std::string& what) {
@@ -34,7 +27,7 @@ RenderOutput render_files(const config::Model& model, const phone_template::Rend
   name.remove_prefix(std::min(name.find_first_not_of('/'), name.size()));
   if (!name.empty()) {
     for (const auto& f : rendered.files)
-      if (same_name(f.name, name)) {
+      if (ascii_iequals(f.name, name)) {
         r.out = f.content;
         return r;
       }
