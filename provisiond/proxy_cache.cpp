@@ -111,6 +111,14 @@ bool ProxyCache::keep(const std::string& relative, const std::string& temp) {
   return true;
 }
 
+// Waiters are called after the entry is settled, and a waiter may ask for the same name again: hand them out
+// and leave the entry empty first.
+std::vector<std::function<void()>> ProxyCache::take_waiters(Entry& e) {
+  auto waiters = std::move(e.waiters);
+  e.waiters.clear();
+  return waiters;
+}
+
 void ProxyCache::finished(const std::string& relative, const std::string& temp, FetchResult result) {
   const std::uint64_t now = options_.now_ms();
   --running_;
@@ -153,8 +161,7 @@ void ProxyCache::finished(const std::string& relative, const std::string& temp, 
     down_until_ms_ = 0;
   }
   store_.forget(relative);  // the store's in-memory copy of the old bytes must not outlive them
-  auto waiters = std::move(e.waiters);
-  e.waiters.clear();
+  auto waiters = take_waiters(e);
   // The next queued name takes the slot. While the upstream is failing, queued names end at once: their
   // waiters are answered from what is kept, like every other request in that time.
   while (running_ < options_.max_fetches && !queue_.empty()) {
@@ -164,9 +171,7 @@ void ProxyCache::finished(const std::string& relative, const std::string& temp, 
       Entry& q = entries_[next];
       q.running = false;
       stale_.inc();
-      auto held = std::move(q.waiters);
-      q.waiters.clear();
-      for (auto& w : held) w();
+      for (auto& w : take_waiters(q)) w();
     } else {
       start(next);
     }

@@ -65,6 +65,7 @@ class ProxyCache {
   void finished(const std::string& relative, const std::string& temp, FetchResult result);
   bool keep(const std::string& relative, const std::string& temp);
   void forget_idle() noexcept;
+  static std::vector<std::function<void()>> take_waiters(Entry& e);
 
   ProxyOptions options_;
   std::unique_ptr<Fetcher> fetcher_;
