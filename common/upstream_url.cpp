@@ -16,16 +16,17 @@ bool unreserved(unsigned char c) {
 }  // namespace
 
 std::optional<UpstreamUrl> parse_upstream_url(std::string_view url, std::string& why) {
-  constexpr std::string_view scheme = "http://";
+  UpstreamUrl out;
   if (url.substr(0, 8) == "https://") {
-    why = "HTTPS upstreams are not supported; use http://";
+    out.tls = true;
+    out.port = 443;
+    url.remove_prefix(8);
+  } else if (url.substr(0, 7) == "http://") {
+    url.remove_prefix(7);
+  } else {
+    why = "not an http:// or https:// URL";
     return std::nullopt;
   }
-  if (url.substr(0, scheme.size()) != scheme) {
-    why = "not an http:// URL";
-    return std::nullopt;
-  }
-  url.remove_prefix(scheme.size());
   if (url.find_first_of("?#@") != std::string_view::npos) {
     why = "user info, a query or a fragment has no place in the upstream";
     return std::nullopt;
@@ -33,7 +34,6 @@ std::optional<UpstreamUrl> parse_upstream_url(std::string_view url, std::string&
   const auto slash = url.find('/');
   std::string_view authority = url.substr(0, slash);
   std::string_view path = slash == std::string_view::npos ? std::string_view{} : url.substr(slash);
-  UpstreamUrl out;
   const auto colon = authority.find(':');
   if (colon != std::string_view::npos) {
     const std::string_view port = authority.substr(colon + 1);

@@ -1,6 +1,7 @@
 #pragma once
-// The caching proxy's upstream: "http://host[:port][/path]". Plain HTTP only: the central provisioning
-// servers of seeds/001 serve HTTP on 8088, and a TLS client is not worth its code until one does not.
+// The caching proxy's upstream: "http[s]://host[:port][/path]". The central provisioning servers of seeds/001
+// serve HTTP on 8088; HTTPS is there for a central server across a WAN, since per-phone files carry SIP
+// passwords.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,9 +10,10 @@
 namespace pb {
 
 struct UpstreamUrl {
-  std::string host;  // a DNS name or an IPv4 address, as written
-  std::uint16_t port = 80;
-  std::string base_path;  // "" or "/provision": no trailing '/'
+  std::string host;         // a DNS name or an IPv4 address, as written
+  bool tls = false;         // https://
+  std::uint16_t port = 80;  // 443 for https:// unless written
+  std::string base_path;    // "" or "/provision": no trailing '/'
 };
 
 // Nothing (and `why`) for another scheme, user info, a query or fragment, an empty host or a bad port.

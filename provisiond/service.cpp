@@ -74,6 +74,11 @@ TftpServerOptions tftp_options(const config::Model& m, MacAccess& access, FetchR
   return o;
 }
 
+std::string resolve(const config::Model& m, const std::string& path) {
+  if (path.empty() || path.front() == '/') return path;
+  return m.directory + "/" + path;
+}
+
 // The caching proxy, when provisiond.proxy.upstream is set (checked when the set loaded).
 std::unique_ptr<ProxyCache> make_proxy(const config::Model& m, uv_loop_t* loop, metrics::Registry& registry) {
   const auto& p = m.provisiond.proxy;
@@ -85,6 +90,7 @@ std::unique_ptr<ProxyCache> make_proxy(const config::Model& m, uv_loop_t* loop, 
   up.url = *url;
   up.timeout_ms = p.timeout_ms;
   up.max_file_bytes = p.max_file_bytes;
+  up.ca_file = resolve(m, p.ca_file);
   ProxyOptions o;
   o.directory = config::provisiond_proxy_dir(m);
   o.upstream = p.upstream;
@@ -92,11 +98,6 @@ std::unique_ptr<ProxyCache> make_proxy(const config::Model& m, uv_loop_t* loop, 
   o.retry_ms = std::uint64_t{p.retry_s} * 1000;
   o.now_ms = [loop] { return uv_now(loop); };
   return std::make_unique<ProxyCache>(std::move(o), std::make_unique<UpstreamFetcher>(loop, std::move(up)), registry);
-}
-
-std::string resolve(const config::Model& m, const std::string& path) {
-  if (path.empty() || path.front() == '/') return path;
-  return m.directory + "/" + path;
 }
 
 TlsOptions tls_options(const config::Model& m) {

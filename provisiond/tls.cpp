@@ -14,7 +14,6 @@
 #include <stdexcept>
 
 namespace pb::prov {
-namespace {
 
 std::string openssl_error(const std::string& what) {
   const unsigned long e = ERR_get_error();
@@ -23,6 +22,8 @@ std::string openssl_error(const std::string& what) {
   ERR_clear_error();
   return what + " (" + buf + ")";
 }
+
+namespace {
 
 struct FileClose {
   void operator()(std::FILE* f) const noexcept { std::fclose(f); }

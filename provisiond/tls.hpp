@@ -31,6 +31,9 @@ struct SslFree {
 };
 using SslPtr = std::unique_ptr<SSL, SslFree>;
 
+// `what` and the reason of OpenSSL's oldest queued error; clears the queue.
+std::string openssl_error(const std::string& what);
+
 // Throws std::runtime_error with OpenSSL's reason at start-up.
 SslCtxPtr make_tls_context(const TlsOptions& options);
 

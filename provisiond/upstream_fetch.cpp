@@ -6,9 +6,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -22,10 +26,37 @@ constexpr std::size_t kReadChunk = 65536;
 
 std::string errno_text(int e) { return std::strerror(e); }
 
+bool is_ipv4_literal(const std::string& host) {
+  in_addr a{};
+  return ::inet_pton(AF_INET, host.c_str(), &a) == 1;
+}
+
+SslCtxPtr make_client_context(const UpstreamOptions& o) {
+  SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
+  if (!ctx) throw std::runtime_error(openssl_error("provisiond.proxy: cannot create a TLS context"));
+  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+  const int loaded = o.ca_file.empty() ? SSL_CTX_set_default_verify_paths(ctx.get())
+                                       : SSL_CTX_load_verify_locations(ctx.get(), o.ca_file.c_str(), nullptr);
+  if (loaded != 1)
+    throw std::runtime_error(openssl_error("provisiond.proxy.ca_file: cannot load '" +
+                                           (o.ca_file.empty() ? "the system's CAs" : o.ca_file) + "'"));
+  return ctx;
+}
+
+// What one read or write on the connection came to, plain or TLS.
+struct Io {
+  enum Kind { moved, again, closed, failed } kind = failed;
+  std::size_t bytes = 0;  // moved
+  int events = 0;         // again: what to wait for (TLS may need to read in order to write)
+  bool clean = true;      // closed: with TLS, whether the upstream said close_notify
+  std::string why;        // failed
+};
+
 }  // namespace
 
 struct UpstreamFetcher::Fetch {
-  enum class Step { resolving, connecting, sending, receiving, done };
+  enum class Step { resolving, connecting, handshaking, sending, receiving, done };
 
   UpstreamFetcher* owner = nullptr;
   std::list<std::unique_ptr<Fetch>>::iterator self;
@@ -33,6 +64,7 @@ struct UpstreamFetcher::Fetch {
   FetchDone done;
   Step step = Step::resolving;
   UniqueFd sock;  // declared before poll: the poll handle is closed first
+  SslPtr ssl;     // https://
   std::optional<uv::Handle<uv_poll_t>> poll;
   uv::Handle<uv_timer_t> timer;
   std::string out;   // request bytes not sent yet
@@ -51,6 +83,7 @@ struct UpstreamFetcher::Fetch {
     switch (step) {
       case Step::resolving: return "resolving the host";
       case Step::connecting: return "connecting";
+      case Step::handshaking: return "in the TLS handshake";
       case Step::sending: return "sending the request";
       case Step::receiving: return "receiving the answer";
       case Step::done: return "done";
@@ -139,17 +172,116 @@ struct UpstreamFetcher::Fetch {
       socklen_t len = sizeof error;
       ::getsockopt(sock.get(), SOL_SOCKET, SO_ERROR, &error, &len);
       if (error != 0) return fail("connect: " + errno_text(error));
+      if (owner->tls_) return start_tls();
       step = Step::sending;
       out = request_text();
     }
+    if (step == Step::handshaking) return handshake();
     if (step == Step::sending) return send_some();
     if (step == Step::receiving) return receive_some();
+  }
+
+  void start_tls() noexcept {
+    step = Step::handshaking;
+    ssl.reset(SSL_new(owner->tls_.get()));
+    if (!ssl || SSL_set_fd(ssl.get(), sock.get()) != 1) return fail(openssl_error("TLS"));
+    const std::string& host = opt().url.host;
+    // The certificate must name what the administrator wrote: the host name (sent as SNI too) or the address.
+    const bool pinned =
+        is_ipv4_literal(host)
+            ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl.get()), host.c_str()) == 1
+            : SSL_set_tlsext_host_name(ssl.get(), host.c_str()) == 1 && SSL_set1_host(ssl.get(), host.c_str()) == 1;
+    if (!pinned) return fail(openssl_error("TLS: cannot check the name " + host));
+    handshake();
+  }
+
+  void handshake() noexcept {
+    arm();
+    ERR_clear_error();
+    errno = 0;
+    const int r = SSL_connect(ssl.get());
+    if (r == 1) {
+      step = Step::sending;
+      out = request_text();
+      return send_some();
+    }
+    const Io io = tls_result(r);
+    if (io.kind == Io::again) return watch(io.events);
+    const long verify = SSL_get_verify_result(ssl.get());
+    if (verify != X509_V_OK)
+      return fail(std::string("TLS: the upstream's certificate: ") + X509_verify_cert_error_string(verify));
+    fail("TLS handshake: " + (io.kind == Io::closed ? std::string("the upstream closed") : io.why));
+  }
+
+  // An OpenSSL call's outcome `r` as an Io (OpenSSL's error queue read and cleared).
+  Io tls_result(int r) noexcept {
+    const int saved_errno = errno;
+    Io io;
+    switch (SSL_get_error(ssl.get(), r)) {
+      case SSL_ERROR_WANT_READ: io = Io{.kind = Io::again, .events = UV_READABLE}; break;
+      case SSL_ERROR_WANT_WRITE: io = Io{.kind = Io::again, .events = UV_WRITABLE}; break;
+      case SSL_ERROR_ZERO_RETURN: io = Io{.kind = Io::closed}; break;
+      case SSL_ERROR_SYSCALL:
+        // Nothing queued and no errno: the socket closed under the TLS session.
+        if (ERR_peek_error() == 0 && saved_errno == 0)
+          io = Io{.kind = Io::closed, .clean = false};
+        else
+          io.why = saved_errno != 0 ? errno_text(saved_errno) : openssl_error("TLS");
+        break;
+      default:
+        if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+          io = Io{.kind = Io::closed, .clean = false};
+        else
+          io.why = openssl_error("TLS");
+        break;
+    }
+    ERR_clear_error();
+    return io;
+  }
+
+  Io write_some(std::string_view bytes) noexcept {
+    Io io;
+    if (ssl) {
+      ERR_clear_error();
+      errno = 0;  // SSL_ERROR_SYSCALL is told apart by it
+      const int n = SSL_write(ssl.get(), bytes.data(), static_cast<int>(bytes.size()));
+      if (n > 0) return Io{.kind = Io::moved, .bytes = static_cast<std::size_t>(n)};
+      return tls_result(n);
+    }
+    for (;;) {
+      const ssize_t n = ::send(sock.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n >= 0) return Io{.kind = Io::moved, .bytes = static_cast<std::size_t>(n)};
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return Io{.kind = Io::again, .events = UV_WRITABLE};
+      io.why = "send: " + errno_text(errno);
+      return io;
+    }
+  }
+
+  Io read_some(char* buf, std::size_t size) noexcept {
+    Io io;
+    if (ssl) {
+      ERR_clear_error();
+      errno = 0;  // SSL_ERROR_SYSCALL is told apart by it
+      const int n = SSL_read(ssl.get(), buf, static_cast<int>(size));
+      if (n > 0) return Io{.kind = Io::moved, .bytes = static_cast<std::size_t>(n)};
+      return tls_result(n);
+    }
+    for (;;) {
+      const ssize_t n = ::read(sock.get(), buf, size);
+      if (n > 0) return Io{.kind = Io::moved, .bytes = static_cast<std::size_t>(n)};
+      if (n == 0) return Io{.kind = Io::closed};
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return Io{.kind = Io::again, .events = UV_READABLE};
+      io.why = "read: " + errno_text(errno);
+      return io;
+    }
   }
 
   std::string request_text() const {
     const auto& url = opt().url;
     std::string r = "GET " + upstream_target(url, request.relative) + " HTTP/1.0\r\nHost: " + url.host;
-    if (url.port != 80) r += ":" + std::to_string(url.port);
+    if (url.port != (url.tls ? 443 : 80)) r += ":" + std::to_string(url.port);
     r += "\r\nUser-Agent: phoneboot-provisiond\r\nAccept: */*\r\n";
     if (!request.etag.empty()) r += "If-None-Match: " + request.etag + "\r\n";
     if (!request.last_modified.empty()) r += "If-Modified-Since: " + request.last_modified + "\r\n";
@@ -159,13 +291,10 @@ struct UpstreamFetcher::Fetch {
   void send_some() noexcept {
     arm();
     while (!out.empty()) {
-      const ssize_t n = ::send(sock.get(), out.data(), out.size(), MSG_NOSIGNAL);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return watch(UV_WRITABLE);
-        return fail("send: " + errno_text(errno));
-      }
-      out.erase(0, static_cast<std::size_t>(n));
+      const Io io = write_some(out);
+      if (io.kind == Io::again) return watch(io.events);
+      if (io.kind != Io::moved) return fail(io.kind == Io::closed ? "the upstream closed" : io.why);
+      out.erase(0, io.bytes);
     }
     step = Step::receiving;
     watch(UV_READABLE);
@@ -174,18 +303,16 @@ struct UpstreamFetcher::Fetch {
   void receive_some() noexcept {
     arm();
     char buf[kReadChunk];
-    for (int round = 0; round < 16 && step == Step::receiving; ++round) {
-      const ssize_t n = ::read(sock.get(), buf, sizeof buf);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-        return fail("read: " + errno_text(errno));
-      }
-      if (n == 0) return on_close();
+    // Bytes OpenSSL already decrypted are not on the socket: read them before waiting for it again.
+    for (int round = 0; step == Step::receiving && (round < 16 || (ssl && SSL_pending(ssl.get()) > 0)); ++round) {
+      const Io io = read_some(buf, sizeof buf);
+      if (io.kind == Io::again) return watch(io.events);
+      if (io.kind == Io::closed) return on_close(io.clean);
+      if (io.kind == Io::failed) return fail(io.why);
       if (!head_done)
-        on_head_bytes(std::string_view(buf, static_cast<std::size_t>(n)));
+        on_head_bytes(std::string_view(buf, io.bytes));
       else
-        on_body(std::string_view(buf, static_cast<std::size_t>(n)));
+        on_body(std::string_view(buf, io.bytes));
     }
   }
 
@@ -233,10 +360,14 @@ struct UpstreamFetcher::Fetch {
     if (parsed.content_length && body == *parsed.content_length) complete();
   }
 
-  void on_close() noexcept {
+  // `clean`: false when a TLS session ended without close_notify, which an attacker can forge: the body is then
+  // complete only if a Content-Length says so.
+  void on_close(bool clean) noexcept {
     if (!head_done) return fail("the upstream closed before its answer's head was complete");
     if (parsed.content_length && body < *parsed.content_length)
       return fail(fmt::format("the upstream closed after {} of {} bytes", body, *parsed.content_length));
+    if (!clean && !parsed.content_length)
+      return fail("the upstream closed its TLS session without close_notify or a Content-Length: the body may be cut");
     complete();
   }
 
@@ -254,7 +385,10 @@ struct UpstreamFetcher::Fetch {
 };
 
 UpstreamFetcher::UpstreamFetcher(uv_loop_t* loop, UpstreamOptions options)
-    : loop_(loop), options_(std::move(options)), resolver_(loop, options_.resolver) {}
+    : loop_(loop),
+      options_(std::move(options)),
+      tls_(options_.url.tls ? make_client_context(options_) : nullptr),
+      resolver_(loop, options_.resolver) {}
 
 UpstreamFetcher::~UpstreamFetcher() { fetches_.clear(); }
 

@@ -144,6 +144,8 @@ void check_provisiond(const Model& model, Reporter& report) {
     const std::string dir = provisiond_proxy_dir(model);
     if (same_dir(dir, provisiond_root(model)) || (s.upload.enabled && same_dir(dir, provisiond_upload_dir(model))))
       report.error("provisiond.proxy.directory", "the proxy's folder cannot be the root or the upload directory");
+    if (!s.proxy.ca_file.empty() && !readable(resolve(model, s.proxy.ca_file, "")))
+      report.error("provisiond.proxy.ca_file", "cannot read '" + s.proxy.ca_file + "'");
     // provision.<domain> is the call servers' name (dnsd): phones sent there never reach this proxy.
     std::string why;
     const auto url = parse_upstream_url(model.site.effective_provision_url(), why);

@@ -151,6 +151,7 @@ void describe(V& v, ProvisiondLimits& s) {
 struct ProvisiondProxy {
   std::string upstream;   // "http://cic1.example.com:8088/provision"; empty: no proxy
   std::string directory;  // empty: <site.state_dir>/proxy-cache
+  std::string ca_file;    // https:// upstreams: PEM CAs to trust; empty: the system's (/etc/ssl/certs)
   std::uint32_t fresh_s = 60;
   std::uint32_t timeout_ms = 5000;
   std::uint32_t retry_s = 10;
@@ -163,10 +164,12 @@ std::string check_proxy_upstream(const std::string& url);
 template <class V>
 void describe(V& v, ProvisiondProxy& s) {
   v.field("upstream", s.upstream,
-          Key{.doc = "central provisioning server (http://host[:port][/path]) asked for names the root does not "
-                     "have; empty: no proxy"},
+          Key{.doc = "central provisioning server (http[s]://host[:port][/path]) asked for names the root does "
+                     "not have; empty: no proxy"},
           check_proxy_upstream);
   v.field("directory", s.directory, Key{.doc = "where fetched files are kept; empty: <site.state_dir>/proxy-cache"});
+  v.field("ca_file", s.ca_file,
+          Key{.doc = "https:// upstream: PEM file of the CAs its certificate must chain to; empty: the system's"});
   v.field("fresh_s", s.fresh_s,
           Key{.doc = "a fetched file (or a 404) is served without asking upstream for this long", .max = 86400});
   v.field("timeout_ms", s.timeout_ms,

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,11 +17,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A one-connection HTTP server on loopback, in a thread: it reads the request head, then sends `answer`
+// With TLS, the server's certificate and key, and whether it ends its session with close_notify.
+struct ServerTls {
+  std::string certificate, key;
+  bool close_notify = true;
+};
+
+// A one-connection HTTP(S) server on loopback, in a thread: it reads the request head, then sends `answer`
 // (and closes, unless `hold`: then it keeps the connection silent until the test ends).
 class OneShotServer {
  public:
-  explicit OneShotServer(std::string answer, bool hold = false) : answer_(std::move(answer)), hold_(hold) {
+  explicit OneShotServer(std::string answer, bool hold = false, std::optional<ServerTls> tls = std::nullopt)
+      : answer_(std::move(answer)), hold_(hold), tls_(std::move(tls)) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
@@ -49,21 +57,47 @@ class OneShotServer {
   void serve() {
     client_ = ::accept(fd_, nullptr, nullptr);
     if (client_ >= 0) {
-      char buf[4096];
-      while (request_.find("\r\n\r\n") == std::string::npos) {
-        const ssize_t n = ::read(client_, buf, sizeof buf);
-        if (n <= 0) break;
-        request_.append(buf, static_cast<std::size_t>(n));
-      }
-      if (!answer_.empty()) (void)!::write(client_, answer_.data(), answer_.size());
+      if (tls_)
+        serve_tls();
+      else
+        serve_plain();
       if (!hold_) ::shutdown(client_, SHUT_WR);
     }
     thread_done_ = true;
     thread_done_.notify_all();
   }
 
+  void serve_plain() {
+    char buf[4096];
+    while (request_.find("\r\n\r\n") == std::string::npos) {
+      const ssize_t n = ::read(client_, buf, sizeof buf);
+      if (n <= 0) break;
+      request_.append(buf, static_cast<std::size_t>(n));
+    }
+    if (!answer_.empty()) (void)!::write(client_, answer_.data(), answer_.size());
+  }
+
+  // A handshake the client refuses ends here, with no request.
+  void serve_tls() {
+    SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
+    SSL_CTX_use_certificate_chain_file(ctx.get(), tls_->certificate.c_str());
+    SSL_CTX_use_PrivateKey_file(ctx.get(), tls_->key.c_str(), SSL_FILETYPE_PEM);
+    SslPtr ssl(SSL_new(ctx.get()));
+    SSL_set_fd(ssl.get(), client_);
+    if (SSL_accept(ssl.get()) != 1) return;
+    char buf[4096];
+    while (request_.find("\r\n\r\n") == std::string::npos) {
+      const int n = SSL_read(ssl.get(), buf, sizeof buf);
+      if (n <= 0) break;
+      request_.append(buf, static_cast<std::size_t>(n));
+    }
+    if (!answer_.empty()) SSL_write(ssl.get(), answer_.data(), static_cast<int>(answer_.size()));
+    if (tls_->close_notify && !hold_) SSL_shutdown(ssl.get());
+  }
+
   std::string answer_;
   bool hold_;
+  std::optional<ServerTls> tls_;
   int fd_ = -1;
   int client_ = -1;
   std::uint16_t port_ = 0;
@@ -84,6 +118,7 @@ class UpstreamFetch : public ::testing::Test {
     uv_run(&loop_, UV_RUN_NOWAIT);
     uv_loop_close(&loop_);
     fs::remove(body_);
+    fs::remove_all(body_.string() + "-tls");
   }
 
   // Fetches `relative` from host:port and runs the loop until the fetch ended.
@@ -93,6 +128,8 @@ class UpstreamFetch : public ::testing::Test {
     o.url.host = host;
     o.url.port = port;
     o.url.base_path = "/prov";
+    o.url.tls = !ca_file_.empty();
+    o.ca_file = ca_file_;
     o.timeout_ms = 300;
     o.max_file_bytes = max_bytes;
     // Names are looked up in /etc/hosts, then at a port of loopback where nothing listens: no query leaves.
@@ -119,8 +156,17 @@ class UpstreamFetch : public ::testing::Test {
     return s.str();
   }
 
+  // A self-signed certificate for `name` (and its key): "<dir>/<name>.pem", "<dir>/<name>.key".
+  ServerTls certificate(const std::string& name) {
+    const std::string base = (fs::path(body_.string() + "-tls") / name).string();
+    fs::create_directories(fs::path(base).parent_path());
+    generate_self_signed(base + ".pem", base + ".key", name);
+    return ServerTls{.certificate = base + ".pem", .key = base + ".key"};
+  }
+
   uv_loop_t loop_{};
   fs::path body_;
+  std::string ca_file_;  // set: fetch over https://, trusting this file
   std::unique_ptr<UpstreamFetcher> fetcher_;
 };
 
@@ -198,6 +244,77 @@ TEST_F(UpstreamFetch, ASilentOrAbsentUpstreamEndsTheFetch) {
   auto unknown = fetch("no-such-host.invalid", 80);
   EXPECT_EQ(unknown.kind, FetchResult::Kind::failed);
   EXPECT_EQ(unknown.error.rfind("cannot resolve no-such-host.invalid: ", 0), 0u) << unknown.error;
+}
+
+TEST_F(UpstreamFetch, HttpsFetchesFromAServerWhoseCertificateChainsToCaFileAndNamesTheHost) {
+  const ServerTls tls = certificate("localhost");
+  OneShotServer server("HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello", false, tls);
+  ca_file_ = tls.certificate;
+  auto r = fetch("localhost", server.port());
+  EXPECT_EQ(r.kind, FetchResult::Kind::fetched) << r.error;
+  EXPECT_EQ(body(), "hello");
+  EXPECT_EQ(server.request().rfind("GET /prov/polycom/sip.ld HTTP/1.0\r\nHost: localhost:", 0), 0u);
+}
+
+TEST_F(UpstreamFetch, HttpsRefusesAnUntrustedCertificateOrOneForAnotherName) {
+  const ServerTls tls = certificate("localhost");
+  {
+    OneShotServer server("HTTP/1.0 200 OK\r\n\r\nsecret", false, tls);
+    ca_file_ = certificate("other-ca").certificate;  // not the server's
+    auto r = fetch("localhost", server.port());
+    EXPECT_EQ(r.kind, FetchResult::Kind::failed);
+    EXPECT_EQ(r.error.rfind("TLS: the upstream's certificate: ", 0), 0u) << r.error;
+  }
+  {
+    const ServerTls other = certificate("central.example");  // trusted, but names another host
+    OneShotServer server("HTTP/1.0 200 OK\r\n\r\nsecret", false, other);
+    ca_file_ = other.certificate;
+    auto r = fetch("localhost", server.port());
+    EXPECT_EQ(r.kind, FetchResult::Kind::failed);
+    EXPECT_EQ(r.error, "TLS: the upstream's certificate: hostname mismatch");
+  }
+  {
+    OneShotServer server("HTTP/1.0 200 OK\r\n\r\nsecret", false, tls);
+    ca_file_ = tls.certificate;
+    auto r = fetch("127.0.0.1", server.port());  // an address: the certificate names no address
+    EXPECT_EQ(r.kind, FetchResult::Kind::failed);
+    EXPECT_EQ(r.error, "TLS: the upstream's certificate: IP address mismatch");
+  }
+  EXPECT_FALSE(fs::exists(body_)) << "nothing written from a refused upstream";
+}
+
+// Without close_notify, the end of the connection proves nothing: only a Content-Length can say the body is whole.
+TEST_F(UpstreamFetch, HttpsWithoutCloseNotifyNeedsAContentLength) {
+  ServerTls tls = certificate("localhost");
+  tls.close_notify = false;
+  ca_file_ = tls.certificate;
+  {
+    OneShotServer server("HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello", false, tls);
+    auto r = fetch("localhost", server.port());
+    EXPECT_EQ(r.kind, FetchResult::Kind::fetched) << r.error;
+  }
+  {
+    OneShotServer server("HTTP/1.0 200 OK\r\n\r\nhello, or is it", false, tls);
+    auto r = fetch("localhost", server.port());
+    EXPECT_EQ(r.kind, FetchResult::Kind::failed);
+    EXPECT_EQ(r.error,
+              "the upstream closed its TLS session without close_notify or a Content-Length: the body may be cut");
+  }
+  tls.close_notify = true;
+  {
+    OneShotServer server("HTTP/1.0 200 OK\r\n\r\n" + std::string(100000, 'x'), false, tls);
+    auto r = fetch("localhost", server.port());
+    EXPECT_EQ(r.kind, FetchResult::Kind::fetched) << r.error;
+    EXPECT_EQ(body(), std::string(100000, 'x'));
+  }
+}
+
+TEST_F(UpstreamFetch, AnUnreadableCaFileStopsTheStart) {
+  UpstreamOptions o;
+  o.url.host = "localhost";
+  o.url.tls = true;
+  o.ca_file = "/nonexistent/ca.pem";
+  EXPECT_THROW(UpstreamFetcher(&loop_, o), std::runtime_error);
 }
 
 }  // namespace

@@ -18,12 +18,22 @@ TEST(UpstreamUrl, ReadsHostPortAndBasePath) {
   ASSERT_TRUE(bare);
   EXPECT_EQ(bare->port, 80);
   EXPECT_EQ(bare->base_path, "");
+  EXPECT_FALSE(bare->tls);
+  auto secure = parse_upstream_url("https://cic1.example.com/provision", why);
+  ASSERT_TRUE(secure) << why;
+  EXPECT_TRUE(secure->tls);
+  EXPECT_EQ(secure->port, 443);
+  EXPECT_EQ(secure->base_path, "/provision");
+  auto secure_port = parse_upstream_url("https://cic1:8443/", why);
+  ASSERT_TRUE(secure_port) << why;
+  EXPECT_TRUE(secure_port->tls);
+  EXPECT_EQ(secure_port->port, 8443);
 }
 
 TEST(UpstreamUrl, RefusesWhatItCannotFetch) {
   const std::pair<const char*, const char*> cases[] = {
-      {"https://cic1:8443/", "HTTPS upstreams are not supported; use http://"},
-      {"ftp://cic1/", "not an http:// URL"},
+      {"ftp://cic1/", "not an http:// or https:// URL"},
+      {"https://cic1:x/", "bad port 'x'"},
       {"http://user@cic1/", "user info, a query or a fragment has no place in the upstream"},
       {"http://cic1/?x=1", "user info, a query or a fragment has no place in the upstream"},
       {"http://:8088/", "bad host ''"},
