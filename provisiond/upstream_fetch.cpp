@@ -205,16 +205,17 @@ struct UpstreamFetcher::Fetch {
       out = request_text();
       return send_some();
     }
-    const Io io = tls_result(r);
+    const Io io = tls_result(r, "TLS handshake");
     if (io.kind == Io::again) return watch(io.events);
     const long verify = SSL_get_verify_result(ssl.get());
     if (verify != X509_V_OK)
       return fail(std::string("TLS: the upstream's certificate: ") + X509_verify_cert_error_string(verify));
-    fail("TLS handshake: " + (io.kind == Io::closed ? std::string("the upstream closed") : io.why));
+    fail(io.kind == Io::closed ? "TLS handshake: the upstream closed" : io.why);
   }
 
-  // An OpenSSL call's outcome `r` as an Io (OpenSSL's error queue read and cleared).
-  Io tls_result(int r) noexcept {
+  // An OpenSSL call's outcome `r` as an Io (OpenSSL's error queue read and cleared); `what` names the call in
+  // a failure's reason.
+  Io tls_result(int r, const char* what) noexcept {
     const int saved_errno = errno;
     Io io;
     switch (SSL_get_error(ssl.get(), r)) {
@@ -226,13 +227,13 @@ struct UpstreamFetcher::Fetch {
         if (ERR_peek_error() == 0 && saved_errno == 0)
           io = Io{.kind = Io::closed, .clean = false};
         else
-          io.why = saved_errno != 0 ? errno_text(saved_errno) : openssl_error("TLS");
+          io.why = saved_errno != 0 ? std::string(what) + ": " + errno_text(saved_errno) : openssl_error(what);
         break;
       default:
         if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
           io = Io{.kind = Io::closed, .clean = false};
         else
-          io.why = openssl_error("TLS");
+          io.why = openssl_error(what);
         break;
     }
     ERR_clear_error();
@@ -246,7 +247,7 @@ struct UpstreamFetcher::Fetch {
       errno = 0;  // SSL_ERROR_SYSCALL is told apart by it
       const int n = SSL_write(ssl.get(), bytes.data(), static_cast<int>(bytes.size()));
       if (n > 0) return Io{.kind = Io::moved, .bytes = static_cast<std::size_t>(n)};
-      return tls_result(n);
+      return tls_result(n, "TLS write");
     }
     for (;;) {
       const ssize_t n = ::send(sock.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
@@ -265,7 +266,7 @@ struct UpstreamFetcher::Fetch {
       errno = 0;  // SSL_ERROR_SYSCALL is told apart by it
       const int n = SSL_read(ssl.get(), buf, static_cast<int>(size));
       if (n > 0) return Io{.kind = Io::moved, .bytes = static_cast<std::size_t>(n)};
-      return tls_result(n);
+      return tls_result(n, "TLS read");
     }
     for (;;) {
       const ssize_t n = ::read(sock.get(), buf, size);

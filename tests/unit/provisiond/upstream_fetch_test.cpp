@@ -309,6 +309,44 @@ TEST_F(UpstreamFetch, HttpsWithoutCloseNotifyNeedsAContentLength) {
   }
 }
 
+TEST_F(UpstreamFetch, AnUpstreamThatNeverAnswersTheHandshakeEndsTheFetch) {
+  ca_file_ = certificate("localhost").certificate;
+  OneShotServer server("", true);  // plain TCP: it reads the ClientHello and says nothing
+  auto r = fetch("localhost", server.port());
+  EXPECT_EQ(r.kind, FetchResult::Kind::failed);
+  EXPECT_EQ(r.error, "no progress for 300 ms while in the TLS handshake");
+}
+
+TEST_F(UpstreamFetch, APlainHttpServerIsNotMistakenForHttps) {
+  ca_file_ = certificate("localhost").certificate;
+  // It answers in plain text as soon as it accepts: the client reads that as a TLS record.
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof sa;
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&sa), &len);
+  ::listen(listener, 1);
+  std::thread plain([listener] {
+    const int c = ::accept(listener, nullptr, nullptr);
+    const std::string answer = "HTTP/1.0 200 OK\r\n\r\nnot tls";
+    (void)!::write(c, answer.data(), answer.size());
+    ::shutdown(c, SHUT_WR);
+    char sink[4096];
+    while (::read(c, sink, sizeof sink) > 0) {
+    }
+    ::close(c);
+  });
+  auto r = fetch("localhost", ntohs(sa.sin_port));
+  plain.join();
+  ::close(listener);
+  EXPECT_EQ(r.kind, FetchResult::Kind::failed);
+  EXPECT_EQ(r.error.rfind("TLS handshake (", 0), 0u) << r.error;
+  EXPECT_NE(r.error.find("wrong version number"), std::string::npos) << r.error;
+  EXPECT_FALSE(fs::exists(body_));
+}
+
 TEST_F(UpstreamFetch, AnUnreadableCaFileStopsTheStart) {
   UpstreamOptions o;
   o.url.host = "localhost";
