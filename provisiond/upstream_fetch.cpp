@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "common/net.hpp"
 #include "provisiond/fd.hpp"
 #include "provisiond/upstream_response.hpp"
 
@@ -25,11 +26,6 @@ namespace {
 constexpr std::size_t kReadChunk = 65536;
 
 std::string errno_text(int e) { return std::strerror(e); }
-
-bool is_ipv4_literal(const std::string& host) {
-  in_addr a{};
-  return ::inet_pton(AF_INET, host.c_str(), &a) == 1;
-}
 
 SslCtxPtr make_client_context(const UpstreamOptions& o) {
   SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
@@ -188,7 +184,7 @@ struct UpstreamFetcher::Fetch {
     const std::string& host = opt().url.host;
     // The certificate must name what the administrator wrote: the host name (sent as SNI too) or the address.
     const bool pinned =
-        is_ipv4_literal(host)
+        Ipv4Address::parse(host).has_value()
             ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl.get()), host.c_str()) == 1
             : SSL_set_tlsext_host_name(ssl.get(), host.c_str()) == 1 && SSL_set1_host(ssl.get(), host.c_str()) == 1;
     if (!pinned) return fail(openssl_error("TLS: cannot check the name " + host));

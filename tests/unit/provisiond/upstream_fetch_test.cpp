@@ -17,6 +17,20 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A listening TCP socket on a loopback port the kernel picks.
+int listen_on_loopback(std::uint16_t& port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+  socklen_t len = sizeof sa;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  port = ntohs(sa.sin_port);
+  ::listen(fd, 4);
+  return fd;
+}
+
 // With TLS, the server's certificate and key, and whether it ends its session with close_notify.
 struct ServerTls {
   std::string certificate, key;
@@ -29,15 +43,7 @@ class OneShotServer {
  public:
   explicit OneShotServer(std::string answer, bool hold = false, std::optional<ServerTls> tls = std::nullopt)
       : answer_(std::move(answer)), hold_(hold), tls_(std::move(tls)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-    socklen_t len = sizeof sa;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&sa), &len);
-    port_ = ntohs(sa.sin_port);
-    ::listen(fd_, 4);
+    fd_ = listen_on_loopback(port_);
     thread_ = std::thread([this] { serve(); });
   }
   ~OneShotServer() {
@@ -320,14 +326,8 @@ TEST_F(UpstreamFetch, AnUpstreamThatNeverAnswersTheHandshakeEndsTheFetch) {
 TEST_F(UpstreamFetch, APlainHttpServerIsNotMistakenForHttps) {
   ca_file_ = certificate("localhost").certificate;
   // It answers in plain text as soon as it accepts: the client reads that as a TLS record.
-  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof sa;
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
-  ::getsockname(listener, reinterpret_cast<sockaddr*>(&sa), &len);
-  ::listen(listener, 1);
+  std::uint16_t port = 0;
+  const int listener = listen_on_loopback(port);
   std::thread plain([listener] {
     const int c = ::accept(listener, nullptr, nullptr);
     const std::string answer = "HTTP/1.0 200 OK\r\n\r\nnot tls";
@@ -338,7 +338,7 @@ TEST_F(UpstreamFetch, APlainHttpServerIsNotMistakenForHttps) {
     }
     ::close(c);
   });
-  auto r = fetch("localhost", ntohs(sa.sin_port));
+  auto r = fetch("localhost", port);
   plain.join();
   ::close(listener);
   EXPECT_EQ(r.kind, FetchResult::Kind::failed);
