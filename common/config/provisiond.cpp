@@ -146,6 +146,10 @@ void check_provisiond(const Model& model, Reporter& report) {
       report.error("provisiond.proxy.directory", "the proxy's folder cannot be the root or the upload directory");
     if (!s.proxy.ca_file.empty() && !readable(resolve(model, s.proxy.ca_file, "")))
       report.error("provisiond.proxy.ca_file", "cannot read '" + s.proxy.ca_file + "'");
+    std::string ignored;
+    const auto upstream = parse_upstream_url(s.proxy.upstream, ignored);
+    if (!s.proxy.ca_file.empty() && upstream && !upstream->tls)
+      report.warning("provisiond.proxy.ca_file", "not used: the upstream is plain http://");
     // provision.<domain> is the call servers' name (dnsd): phones sent there never reach this proxy.
     std::string why;
     const auto url = parse_upstream_url(model.site.effective_provision_url(), why);

@@ -75,6 +75,20 @@ TEST(ProxyConfig, WarnsWhenPhonesAreSentToTheCallServersInstead) {
   EXPECT_EQ(sent_here.diagnostics.str(), "");
 }
 
+// ca_file only matters to an https:// upstream: beside http:// it is a sign of a mistake.
+TEST(ProxyConfig, WarnsWhenCaFileIsGivenForAPlainUpstream) {
+  const std::string site =
+      "[site]\ndomain = \"branch1.voip\"\naddress = \"10.251.0.2/24\"\ninterface = \"eth0\"\n"
+      "provision_url = \"http://10.251.0.2:8088\"\n[provisiond.proxy]\nca_file = \"/etc/hostname\"\n";
+  auto plain = config::load_text(site + "upstream = \"http://10.250.1.151:8088/\"\n");
+  ASSERT_TRUE(plain.model);
+  EXPECT_EQ(plain.diagnostics.str(),
+            "site.toml:7:11: provisiond.proxy.ca_file: warning: not used: the upstream is plain http://\n");
+  auto tls = config::load_text(site + "upstream = \"https://central.example/\"\n");
+  ASSERT_TRUE(tls.model);
+  EXPECT_EQ(tls.diagnostics.str(), "");
+}
+
 UpstreamHead parse_ok(std::string_view text) {
   UpstreamHead h;
   std::string why;
