@@ -74,11 +74,6 @@ TftpServerOptions tftp_options(const config::Model& m, MacAccess& access, FetchR
   return o;
 }
 
-std::string resolve(const config::Model& m, const std::string& path) {
-  if (path.empty() || path.front() == '/') return path;
-  return m.directory + "/" + path;
-}
-
 // The caching proxy, when provisiond.proxy.upstream is set (checked when the set loaded).
 std::unique_ptr<ProxyCache> make_proxy(const config::Model& m, uv_loop_t* loop, metrics::Registry& registry) {
   const auto& p = m.provisiond.proxy;
@@ -90,7 +85,7 @@ std::unique_ptr<ProxyCache> make_proxy(const config::Model& m, uv_loop_t* loop, 
   up.url = *url;
   up.timeout_ms = p.timeout_ms;
   up.max_file_bytes = p.max_file_bytes;
-  up.ca_file = resolve(m, p.ca_file);
+  up.ca_file = config::provisiond_file(m, p.ca_file);
   ProxyOptions o;
   o.directory = config::provisiond_proxy_dir(m);
   o.upstream = p.upstream;
@@ -103,11 +98,11 @@ std::unique_ptr<ProxyCache> make_proxy(const config::Model& m, uv_loop_t* loop, 
 TlsOptions tls_options(const config::Model& m) {
   const auto& h = m.provisiond.https;
   TlsOptions o;
-  o.certificate = resolve(m, h.certificate);
-  o.key = resolve(m, h.key);
+  o.certificate = config::provisiond_file(m, h.certificate);
+  o.key = config::provisiond_file(m, h.key);
   o.generated_dir = config::provisiond_tls_dir(m);
   o.common_name = "provision." + m.site.domain;
-  for (const auto& ca : h.client_ca) o.client_ca.push_back(resolve(m, ca));
+  for (const auto& ca : h.client_ca) o.client_ca.push_back(config::provisiond_file(m, ca));
   o.verify_client = h.verify_client;
   o.allow_expired_client = h.allow_expired_client;
   return o;

@@ -92,6 +92,9 @@ std::string provisiond_upload_dir(const Model& model) {
 std::string provisiond_proxy_dir(const Model& model) {
   return resolve(model, model.provisiond.proxy.directory, "proxy-cache");
 }
+std::string provisiond_file(const Model& model, const std::string& path) {
+  return path.empty() ? std::string{} : resolve(model, path, "");
+}
 std::string provisiond_tls_dir(const Model& model) { return (fs::path(model.site.state_dir) / "tls").string(); }
 
 namespace {
@@ -144,7 +147,7 @@ void check_provisiond(const Model& model, Reporter& report) {
     const std::string dir = provisiond_proxy_dir(model);
     if (same_dir(dir, provisiond_root(model)) || (s.upload.enabled && same_dir(dir, provisiond_upload_dir(model))))
       report.error("provisiond.proxy.directory", "the proxy's folder cannot be the root or the upload directory");
-    if (!s.proxy.ca_file.empty() && !readable(resolve(model, s.proxy.ca_file, "")))
+    if (!s.proxy.ca_file.empty() && !readable(provisiond_file(model, s.proxy.ca_file)))
       report.error("provisiond.proxy.ca_file", "cannot read '" + s.proxy.ca_file + "'");
     std::string ignored;
     const auto upstream = parse_upstream_url(s.proxy.upstream, ignored);
@@ -165,12 +168,12 @@ void check_provisiond(const Model& model, Reporter& report) {
   if (tls.certificate.empty() != tls.key.empty())
     report.error(tls.certificate.empty() ? "provisiond.https.key" : "provisiond.https.certificate",
                  "certificate and key are set together (or neither, for a generated self-signed pair)");
-  if (!tls.certificate.empty() && !readable(resolve(model, tls.certificate, "")))
+  if (!tls.certificate.empty() && !readable(provisiond_file(model, tls.certificate)))
     report.error("provisiond.https.certificate", "cannot read '" + tls.certificate + "'");
-  if (!tls.key.empty() && !readable(resolve(model, tls.key, "")))
+  if (!tls.key.empty() && !readable(provisiond_file(model, tls.key)))
     report.error("provisiond.https.key", "cannot read '" + tls.key + "'");
   for (std::size_t i = 0; i < tls.client_ca.size(); ++i)
-    if (!readable(resolve(model, tls.client_ca[i], "")))
+    if (!readable(provisiond_file(model, tls.client_ca[i])))
       report.error("provisiond.https.client_ca[" + std::to_string(i) + "]", "cannot read '" + tls.client_ca[i] + "'");
   if (tls.verify_client != "none" && tls.client_ca.empty())
     report.error("provisiond.https.verify_client", "verifying client certificates needs at least one client_ca bundle");

@@ -248,6 +248,9 @@ void describe(V& v, ProvisiondSection& s) {
 std::string provisiond_root(const Model& model);
 std::string provisiond_upload_dir(const Model& model);
 std::string provisiond_tls_dir(const Model& model);
+// A file named in provisiond's keys (certificates, CA bundles): relative to the configuration folder; empty
+// stays empty.
+std::string provisiond_file(const Model& model, const std::string& path);
 std::string provisiond_proxy_dir(const Model& model);
 // mac_files resolved: true when files named after a MAC go only to the address holding that MAC's lease.
 bool provisiond_mac_files_leased(const Model& model);
